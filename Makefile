@@ -1,0 +1,35 @@
+# Two entry points for a fresh clone (each sets itself up):
+#   make study   # run every notebook end to end with papermill (PRESET=cpu by default)
+#   make test    # run the test suite (notebooks in the smoke preset included)
+PY      ?= python3
+VENV    ?= .venv
+PRESET  ?= cpu
+BIN      = $(VENV)/bin
+STAMP    = $(VENV)/.installed
+
+.PHONY: setup study test lint sync-notebooks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0          # local CPU wheel: always first, exact pin
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "hybridlib (.venv)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+study: $(STAMP)
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.study --preset $(PRESET)
+
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check hybridlib tests scripts notebooks && $(BIN)/ruff format --check hybridlib tests scripts
+
+sync-notebooks: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,47 @@
+"""Baselines the paper does not report: BM25 and the untrained (zero-shot) encoder at any depth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bm25 import BM25Scorer
+from .encoding import encoder_for
+from .evaluation import embed_task
+from .presets import Preset
+from .runs import cached_run
+from .suite import load_suite
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """One zero-shot evaluation: ``method`` is ``"bm25"`` or ``"dense"`` (``model`` names the encoder)."""
+
+    method: str
+    model: str | None
+    preset: str
+    tasks: tuple[str, ...]
+    max_queries: int | None
+    max_candidates: int | None
+
+
+def run_baseline(method: str, preset: Preset, model: str | None = None, tasks: tuple[str, ...] | None = None,
+                 force: bool = False) -> dict:
+    """Evaluate BM25 or a frozen encoder on the preset's suite (cached under ``results/baselines``)."""
+    if method not in ("bm25", "dense"):
+        raise ValueError(f"unknown baseline method {method!r}; known: 'bm25', 'dense'")
+    suite = load_suite(preset, tasks)
+    cfg = BaselineConfig(method, model if method == "dense" else None, preset.name, tuple(suite),
+                         preset.max_queries, preset.max_candidates)
+
+    def compute():
+        from .suite import evaluate_suite
+
+        if method == "bm25":
+            scorer = BM25Scorer()
+            summary, arrays = evaluate_suite(lambda t: scorer, suite)
+            return summary, arrays, {"model": "bm25s (Lucene, k1=1.5, b=0.75, XLM-R pieces)"}
+        enc, layer = encoder_for(model)
+        summary, arrays = evaluate_suite(lambda t: embed_task(enc, t, layer), suite)
+        return summary, arrays, {"model": model, "fingerprint": enc.fingerprint, "layer": layer}
+
+    return cached_run("baselines", cfg, compute, subdir=preset.results_subdir, force=force)

@@ -1,0 +1,59 @@
+"""Run presets: ``smoke`` (CI, tiny model, minutes), ``cpu`` (this 2-core machine), ``paper`` (GPU).
+
+Every notebook takes ``preset`` as a papermill parameter and reads its sizes from here, so the
+three presets run the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything that changes between the smoke test, the CPU study and the paper-scale run."""
+
+    name: str
+    model: str  # backbone for zero-shot, the head track and full fine-tuning
+    seeds: tuple[int, ...]
+    max_queries: int | None = None  # per language, per evaluation set (None = all)
+    max_candidates: int | None = None  # per pool (relevant candidates always kept)
+    lareqa_langs: dict = field(default_factory=dict)  # dataset -> languages (empty = all)
+    miracl_langs: tuple[str, ...] = ("yo", "sw", "te", "bn", "th", "hi")
+    afriqa_langs: tuple[str, ...] | None = None
+    # head track (cached embeddings)
+    head_steps: int = 300
+    head_batch: int = 64
+    head_lr: float = 1e-3
+    train_max_pairs: int | None = None
+    alphas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    # full fine-tuning track
+    ft_steps: int = 20
+    ft_batch: int = 16
+    ft_lr: float = 3e-5
+    ft_freeze_embeddings: bool = True
+    depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
+    results_subdir: str = ""  # "" -> results/ ; smoke writes elsewhere
+
+    def with_(self, **kw) -> Preset:
+        return replace(self, **kw)
+
+
+PRESETS: dict[str, Preset] = {
+    "smoke": Preset(
+        name="smoke", model="tiny-random", seeds=(0, 1), max_queries=25, max_candidates=120,
+        lareqa_langs={"xquad-r": ("en", "de", "ru"), "mlqa-r": ("en", "de", "es")},
+        miracl_langs=("yo", "sw"), afriqa_langs=("hau", "swa"), head_steps=20, head_batch=8,
+        train_max_pairs=300, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(2,),
+        results_subdir="smoke",
+    ),
+    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_pairs=20000),
+    "paper": Preset(name="paper", model="me5-small", seeds=(0, 1, 2, 3, 4), head_steps=2000,
+                    ft_steps=10000, ft_batch=100, ft_freeze_embeddings=False),
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known: {sorted(PRESETS)}")
+    return PRESETS[name]
