@@ -25,13 +25,16 @@ class Preset:
     head_steps: int = 300
     head_batch: int = 64
     head_lr: float = 1e-3
-    train_max_pairs: int | None = None
+    train_max_groups: int | None = None
     alphas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     # full fine-tuning track
     ft_steps: int = 20
     ft_batch: int = 16
     ft_lr: float = 3e-5
     ft_freeze_embeddings: bool = True
+    ft_eval_tasks: tuple[str, ...] = ("xquad-r", "mlqa-r", "miracl-pooled")
+    ft_max_queries: int | None = 150  # fine-tuned models are re-encoded: evaluate on a fixed subsample
+    ft_max_candidates: int | None = 300
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     results_subdir: str = ""  # "" -> results/ ; smoke writes elsewhere
 
@@ -44,12 +47,14 @@ PRESETS: dict[str, Preset] = {
         name="smoke", model="tiny-random", seeds=(0, 1), max_queries=25, max_candidates=120,
         lareqa_langs={"xquad-r": ("en", "de", "ru"), "mlqa-r": ("en", "de", "es")},
         miracl_langs=("yo", "sw"), afriqa_langs=("hau", "swa"), head_steps=20, head_batch=8,
-        train_max_pairs=300, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(2,),
+        train_max_groups=60, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(2,),
+        ft_eval_tasks=("xquad-r", "miracl-pooled"), ft_max_queries=10, ft_max_candidates=40,
         results_subdir="smoke",
     ),
-    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_pairs=20000),
+    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=3000),
     "paper": Preset(name="paper", model="me5-small", seeds=(0, 1, 2, 3, 4), head_steps=2000,
-                    ft_steps=10000, ft_batch=100, ft_freeze_embeddings=False),
+                    ft_steps=10000, ft_batch=100, ft_freeze_embeddings=False, ft_max_queries=None,
+                    ft_max_candidates=None, ft_eval_tasks=()),
 }
 
 

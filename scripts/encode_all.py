@@ -12,11 +12,13 @@ import time
 
 import torch
 
-from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_mlqa_test, load_tydi_dev
+from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
 from hybridlib.encoding import encoder_for
+from hybridlib.presets import get_preset
+from hybridlib.protocols import training_examples
 
 
-def texts_for(name: str) -> tuple[list[str], list[str]]:
+def texts_for(name: str, preset: str = "cpu") -> tuple[list[str], list[str]]:
     """(query texts, passage texts) of one evaluation or training set."""
     if name in ("xquad-r", "mlqa-r"):
         t = load_lareqa(name)
@@ -27,9 +29,9 @@ def texts_for(name: str) -> tuple[list[str], list[str]]:
     elif name == "afriqa":
         t, tr = load_afriqa(), load_afriqa(translated=True)
         return t.queries.text.tolist() + tr.queries.text.tolist(), t.candidates.text.tolist()
-    elif name == "mlqa-test":
-        q, c = load_mlqa_test()
-        return q.text.tolist(), sorted(set(c.text))
+    elif name == "mlqa-test":  # the training subset of the preset (all of it: 22.7k q + 14.6k paragraphs)
+        ex = training_examples("mlqa-test", get_preset(preset).train_max_groups)
+        return sorted(set(ex.q_text)), sorted(set(ex.p_text) | set(ex.neg_text))
     else:
         raise SystemExit(f"unknown set {name!r}")
     return t.queries.text.tolist(), t.candidates.text.tolist()
@@ -40,11 +42,12 @@ def main() -> None:
     ap.add_argument("--model", default="me5-small")
     ap.add_argument("--sets", default="xquad-r,mlqa-r,miracl,afriqa,tydi,mlqa-test")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--preset", default="cpu", help="which training subset to encode for mlqa-test")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     enc, _ = encoder_for(args.model)
     for name in args.sets.split(","):
-        qs, ps = texts_for(name)
+        qs, ps = texts_for(name, args.preset)
         t0 = time.perf_counter()
         before = len(enc.cache)
         enc.encode(qs, "query")

@@ -1,0 +1,98 @@
+"""Training runs as cached experiments: the head track (fast, full grid) and full fine-tuning.
+
+``run_head(...)`` trains the cached-embedding head for one (protocol, strategy, α, seed, model)
+and evaluates it on the protocol's tasks; the result is stored under ``results/head/`` keyed by
+the config hash, so grids resume where they stopped and notebooks only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .encoding import encoder_for
+from .evaluation import embed_task
+from .head import HeadConfig, train_head
+from .presets import Preset
+from .protocols import PROTOCOLS, check_no_leakage, drop_overlap, split_validation, training_examples
+from .runs import cached_run
+from .sampling import BatchComposer, make_strategy
+from .suite import evaluate_suite, load_suite
+
+STRATEGIES = {"X-X-mono": ("x-x-mono", 1.0), "X-Y": ("x-y", 0.0), "Hybrid": ("hybrid", 0.5)}
+
+
+def strategy_for_alpha(alpha: float) -> tuple[str, float]:
+    """α = 1 is X-X-mono and α = 0 is X-Y (the same sampler), anything between is Hybrid(α)."""
+    if alpha == 1.0:
+        return "x-x-mono", 1.0
+    if alpha == 0.0:
+        return "x-y", 0.0
+    return "hybrid", float(alpha)
+
+
+@dataclass(frozen=True)
+class HeadRunConfig:
+    protocol: str
+    strategy: str
+    alpha: float
+    seed: int
+    model: str
+    preset: str
+    head: HeadConfig = field(default_factory=HeadConfig)
+    train_max_groups: int | None = None
+    negatives: str = "random"
+    eval_tasks: tuple[str, ...] = ()
+    max_queries: int | None = None
+    max_candidates: int | None = None
+    transform: str = "none"  # embedding transform before the head (see hybridlib.neutrality)
+
+
+def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None,
+                eval_tasks: tuple[str, ...] | None = None, transform: str = "none", kind: str = "linear",
+                negatives: str = "random") -> HeadRunConfig:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
+    name, alpha = strategy_for_alpha(alpha)
+    return HeadRunConfig(protocol, name, alpha, seed, model or preset.model, preset.name,
+                         HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
+                         preset.train_max_groups, negatives, tuple(eval_tasks or PROTOCOLS[protocol]),
+                         preset.max_queries, preset.max_candidates, transform)
+
+
+def run_head(cfg: HeadRunConfig, preset: Preset, force: bool = False) -> dict:
+    """Train and evaluate one head (or return the stored result)."""
+
+    def compute():
+        from .neutrality import fit_transform
+
+        tasks = load_suite(preset, cfg.eval_tasks)
+        ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
+        ex, dropped = drop_overlap(ex, tasks)
+        check_no_leakage(ex, tasks)
+        train, val = split_validation(ex)
+        enc, layer = encoder_for(cfg.model)
+
+        def emb(df):
+            return (enc.encode(df.q_text.tolist(), "query", layer), enc.encode(df.p_text.tolist(), "passage", layer),
+                    enc.encode(df.neg_text.tolist(), "passage", layer))
+
+        (q, p, n), vq = emb(train), emb(val)
+        pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks)
+        q, p, n = pre(q, "query", train.q_lang), pre(p, "passage", train.p_lang), pre(n, "passage", train.p_lang)
+        vq = (pre(vq[0], "query", val.q_lang), pre(vq[1], "passage", val.p_lang), pre(vq[2], "passage", val.p_lang))
+        composer = BatchComposer(train, make_strategy(cfg.strategy, cfg.alpha), cfg.head.batch_size, cfg.seed)
+        head, log = train_head(composer, q, p, n, cfg.head, cfg.seed, val=vq)
+
+        def scorer_for(task):
+            s = embed_task(enc, task, layer)
+            qlang, clang = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
+            return s.map(lambda x, kind: head.transform(pre(x, kind, qlang if kind == "query" else clang)))
+
+        summary, arrays = evaluate_suite(scorer_for, tasks)
+        extra = {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer, "n_train": len(train),
+                 "n_val": len(val), "dropped_overlap": dropped,
+                 "train": {k: log[k] for k in ("mono_batches", "steps_run", "best_val_loss") if k in log} |
+                          {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]}}
+        return summary, arrays, extra
+
+    return cached_run("head", cfg, compute, subdir=preset.results_subdir, force=force)

@@ -1,0 +1,162 @@
+"""Training data and protocols: which pairs a model trains on and which tasks evaluate it.
+
+Protocols (each a name in :data:`PROTOCOLS`):
+
+- ``mlqa-test``: MLQA **test** question -> paragraph pairs, queries ar/de/es/hi/zh, passages
+  de/es/zh (vi left out so that it stays a zero-shot language, as in the paper). Evaluated on
+  XQuAD-R, MLQA-R (same dataset family, other articles), pooled mini-MIRACL, TyDi and AfriQA.
+- ``mlqa-r>xquad-r``: train on MLQA-R question -> gold-sentence pairs, evaluate on XQuAD-R
+  (el, ru, th, tr never seen in training).
+- ``xquad-r>mlqa-r``: train on XQuAD-R, evaluate on MLQA-R.
+
+Hard negatives are a parameter (the paper does not say which it used): ``random`` — a random
+passage of the same language from another question; ``bm25`` — the passage of the same language
+most BM25-similar to the positive (passage-to-passage, so it works for cross-lingual pairs too).
+
+The leakage guard refuses to train when a training query or passage appears (normalised text) in
+an evaluation set, and never allows a TyDi training source when MIRACL is evaluated (TyDi train
+holds 446 of the 482 MIRACL-sw dev queries).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from .data import load_lareqa, load_mlqa_test
+from .data.task import RetrievalTask
+
+PROTOCOLS = {
+    "mlqa-test": ("xquad-r", "mlqa-r", "miracl-pooled", "tydi", "afriqa", "afriqa-translated"),
+    "mlqa-r>xquad-r": ("xquad-r",),
+    "xquad-r>mlqa-r": ("mlqa-r",),
+}
+MLQA_TEST_QUERY_LANGS = ("ar", "de", "es", "hi", "zh")
+MLQA_TEST_PASSAGE_LANGS = ("de", "es", "zh")
+
+
+class LeakageError(ValueError):
+    """Training data overlaps the evaluation data."""
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).lower()).strip()
+
+
+def _pairs_mlqa_test(max_groups: int | None, data_seed: int = 0) -> pd.DataFrame:
+    q, c = load_mlqa_test()
+    q = q[q.lang.isin(MLQA_TEST_QUERY_LANGS)]
+    c = c[c.lang.isin(MLQA_TEST_PASSAGE_LANGS)]
+    ids = np.array(sorted(set(q.id) & set(c.id)))
+    if max_groups is not None and max_groups < len(ids):
+        ids = np.sort(np.random.default_rng(data_seed).choice(ids, size=max_groups, replace=False))
+    q, c = q[q.id.isin(ids)], c[c.id.isin(ids)]
+    pairs = q.merge(c, on="id", suffixes=("_q", "_p"))
+    return pd.DataFrame({"group": pairs.id, "q_lang": pairs.lang_q, "p_lang": pairs.lang_p,
+                         "q_text": pairs.text_q, "p_text": pairs.text_p, "source": "mlqa-test"})
+
+
+def _pairs_lareqa(dataset: str, max_groups: int | None, data_seed: int = 0) -> pd.DataFrame:
+    t = load_lareqa(dataset)
+    pos = t.qrels[t.qrels.relevance > 0]
+    pairs = pos.merge(t.queries[["query_id", "qid", "lang", "text"]], on="query_id").merge(
+        t.candidates[["doc_id", "lang", "text"]], on="doc_id", suffixes=("_q", "_p"))
+    groups = np.array(sorted(pairs.qid.unique()))
+    if max_groups is not None and max_groups < len(groups):
+        keep = np.random.default_rng(data_seed).choice(groups, size=max_groups, replace=False)
+        pairs = pairs[pairs.qid.isin(keep)]
+    return pd.DataFrame({"group": pairs.qid, "q_lang": pairs.lang_q, "p_lang": pairs.lang_p,
+                         "q_text": pairs.text_q, "p_text": pairs.text_p, "source": dataset})
+
+
+def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
+    """One negative passage per example, same passage language, from another group."""
+    rng = np.random.default_rng(seed)
+    neg = pd.Series(index=ex.index, dtype=object)
+    for lang, df in ex.groupby("p_lang"):
+        passages = df.drop_duplicates("p_text")[["p_text", "group"]].reset_index(drop=True)
+        if len(passages) < 2:
+            raise ValueError(f"hard negatives need at least two {lang} passages")
+        texts, groups = passages.p_text.to_numpy(), passages.group.to_numpy()
+        row_of = pd.Index(passages.p_text).get_indexer(df.p_text)
+        if kind == "random":
+            pick = rng.integers(len(texts), size=len(df))
+            clash = groups[pick] == df.group.to_numpy()
+            while clash.any():
+                pick[clash] = rng.integers(len(texts), size=int(clash.sum()))
+                clash = groups[pick] == df.group.to_numpy()
+        elif kind == "bm25":
+            from .bm25 import BM25Scorer
+
+            scores = BM25Scorer().scores(list(texts), list(texts))
+            scores[groups[:, None] == groups[None, :]] = -np.inf  # never the same question
+            pick = scores.argmax(1)[row_of]
+        else:
+            raise ValueError(f"unknown hard-negative kind {kind!r}; known: 'random', 'bm25'")
+        neg.loc[df.index] = texts[pick]
+    return neg
+
+
+def training_examples(protocol: str, max_groups: int | None = None, negatives: str = "random",
+                      seed: int = 0, exclude_langs: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The example table the samplers draw from: ``group, q_lang, p_lang, q_text, p_text,
+    neg_text, passage_key, source`` (``passage_key`` identifies identical passage texts)."""
+    if protocol == "mlqa-test":
+        ex = _pairs_mlqa_test(max_groups)
+    elif protocol in ("mlqa-r>xquad-r", "xquad-r>mlqa-r"):
+        ex = _pairs_lareqa(protocol.split(">")[0], max_groups)
+    else:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
+    if exclude_langs:
+        ex = ex[~ex.q_lang.isin(exclude_langs) & ~ex.p_lang.isin(exclude_langs)]
+    ex = ex.reset_index(drop=True)
+    ex["passage_key"] = pd.factorize(ex.p_text.map(normalise))[0]
+    ex["neg_text"] = _hard_negatives(ex, negatives, seed)
+    return ex
+
+
+def split_validation(ex: pd.DataFrame, frac: float = 0.05, seed: int = 0, min_groups: int = 32
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out whole groups (questions) for the validation loss (at least ``min_groups``)."""
+    groups = np.array(sorted(ex.group.unique()))
+    n_val = min(len(groups) // 2, max(min_groups, int(len(groups) * frac)))
+    val = set(np.random.default_rng(seed).choice(groups, size=n_val, replace=False))
+    is_val = ex.group.isin(val)
+    return ex[~is_val].reset_index(drop=True), ex[is_val].reset_index(drop=True)
+
+
+def _eval_texts(tasks: dict[str, RetrievalTask]) -> tuple[set[str], set[str]]:
+    queries, passages = set(), set()
+    for t in tasks.values():
+        queries |= set(t.queries.text.map(normalise))
+        passages |= set(t.candidates.text.map(normalise))
+        if "context" in t.candidates:
+            passages |= set(t.candidates.context.dropna().map(normalise))
+    return queries, passages
+
+
+def drop_overlap(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> tuple[pd.DataFrame, int]:
+    """Remove training examples whose query or passage text occurs in an evaluation set."""
+    queries, passages = _eval_texts(tasks)
+    bad = ex.q_text.map(normalise).isin(queries) | ex.p_text.map(normalise).isin(passages) | \
+        ex.neg_text.map(normalise).isin(passages)
+    return ex[~bad].reset_index(drop=True), int(bad.sum())
+
+
+def check_no_leakage(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> None:
+    """Raise :class:`LeakageError` if any training text is in an evaluation set, or if a TyDi
+    source would be trained on while MIRACL is evaluated."""
+    if any(str(s).startswith("tydi") for s in ex.source.unique()) and any("miracl" in n for n in tasks):
+        raise LeakageError("TyDi is a training source while MIRACL is evaluated: TyDi train contains most "
+                           "MIRACL-sw/en/ko dev queries. Remove the TyDi source.")
+    queries, passages = _eval_texts(tasks)
+    q_hits = ex.q_text.map(normalise).isin(queries)
+    p_hits = ex.p_text.map(normalise).isin(passages) | ex.neg_text.map(normalise).isin(passages)
+    if q_hits.any() or p_hits.any():
+        example = ex.q_text[q_hits].head(2).tolist() + ex.p_text[p_hits].str[:60].head(2).tolist()
+        raise LeakageError(f"{int(q_hits.sum())} training queries and {int(p_hits.sum())} training passages "
+                           f"occur in the evaluation sets {sorted(tasks)} (e.g. {example}); "
+                           "use drop_overlap() or another protocol")
