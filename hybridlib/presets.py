@@ -47,7 +47,7 @@ PRESETS: dict[str, Preset] = {
         name="smoke", model="tiny-random", seeds=(0, 1), max_queries=25, max_candidates=120,
         lareqa_langs={"xquad-r": ("en", "de", "ru"), "mlqa-r": ("en", "de", "es")},
         miracl_langs=("yo", "sw"), afriqa_langs=("hau", "swa"), head_steps=20, head_batch=8,
-        train_max_groups=60, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(2,),
+        train_max_groups=60, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(1, 2),
         ft_eval_tasks=("xquad-r", "miracl-pooled"), ft_max_queries=10, ft_max_candidates=40,
         results_subdir="smoke",
     ),

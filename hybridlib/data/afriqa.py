@@ -37,7 +37,7 @@ def load_afriqa(langs: list[str] | None = None, split: str = "test", translated:
                 root: Path | None = None) -> RetrievalTask:
     """AfriQA gold-passage retrieval; ``translated=True`` uses the human-translated questions."""
     langs = check_langs(langs, PIVOT, "AfriQA")
-    qs, cs, qr = [], [], []
+    qs, cs, qr, skipped = [], [], [], {}
     for lang in langs:
         pivot = PIVOT[lang]
         path = Path(root or data_dir()) / "afriqa" / "gold_passages" / lang / f"gold_span_passages.afriqa.{lang}.{pivot}.{split}.json"
@@ -48,6 +48,9 @@ def load_afriqa(langs: list[str] | None = None, split: str = "test", translated:
             for key in ("id", "context", "question_lang", "question_translated"):
                 if key not in r:
                     raise DataError(f"{path}: record {k} lacks field {key!r}")
+            if not isinstance(r["context"], str) or not r["context"].strip():
+                skipped[lang] = skipped.get(lang, 0) + 1  # no gold passage text: reported in meta
+                continue
             did = ids.setdefault(r["context"], f"{lang}>{pivot}/p{len(ids)}")
             qid = f"{lang}/{r['id']}"
             text = r["question_translated"] if translated else r["question_lang"]
@@ -57,4 +60,4 @@ def load_afriqa(langs: list[str] | None = None, split: str = "test", translated:
     if not qs:
         raise DataError(f"AfriQA: no gold passages for {langs} in split {split!r}")
     name = f"afriqa-{split}" + ("-translated" if translated else "")
-    return RetrievalTask(name, pd.DataFrame(qs), pd.DataFrame(cs), pd.DataFrame(qr), dict(split=split, pooled=True))
+    return RetrievalTask(name, pd.DataFrame(qs), pd.DataFrame(cs), pd.DataFrame(qr), dict(split=split, pooled=True, skipped_no_passage=skipped))

@@ -1,0 +1,64 @@
+"""The study's experiment grids, shared by the notebooks and ``scripts/run_experiments.py``.
+
+Each function lists run configs for a preset; :func:`run_grid` computes the missing ones (stored
+under ``results/``) and returns every record. A notebook calling a grid on a warm ``results/``
+only reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from tqdm.auto import tqdm
+
+from .experiments import HeadRunConfig, head_config, run_head
+from .presets import Preset
+from .protocols import PROTOCOLS
+
+MAIN_ALPHAS = {"X-Y": 0.0, "Hybrid": 0.5, "X-X-mono": 1.0}
+SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
+NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train")
+
+
+def label(cfg: HeadRunConfig) -> str:
+    """Reader-facing strategy name: X-X-mono, X-Y, Hybrid or Hybrid(α=…)."""
+    if cfg.alpha == 1.0:
+        return "X-X-mono"
+    if cfg.alpha == 0.0:
+        return "X-Y"
+    return "Hybrid" if cfg.alpha == 0.5 else f"Hybrid(α={cfg.alpha:g})"
+
+
+def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
+    """Protocols × α (α=1 X-X-mono, α=0 X-Y, α=0.5 Hybrid, and the sweep between) × seeds."""
+    alphas = sorted(set(preset.alphas) | set(MAIN_ALPHAS.values()))
+    return [head_config(preset, p, a, s) for p in protocols for a in alphas for s in preset.seeds]
+
+
+def main_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
+    """The paper's three strategies (a subset of :func:`alpha_grid`)."""
+    return [head_config(preset, p, a, s) for p in protocols for a in MAIN_ALPHAS.values() for s in preset.seeds]
+
+
+def scaling_grid(preset: Preset, models: Iterable[str] | None = None) -> list[HeadRunConfig]:
+    """Model size (mE5-small depth L, or any list of names) × strategy × seed, on the low-resource tasks."""
+    models = list(models) if models else [f"{preset.model}:L{d}" for d in preset.depths]
+    return [head_config(preset, "mlqa-test", a, s, model=m, eval_tasks=SCALING_TASKS)
+            for m in models for a in MAIN_ALPHAS.values() for s in preset.seeds]
+
+
+def neutrality_grid(preset: Preset) -> list[HeadRunConfig]:
+    """Centring (train-side and eval-pool means) combined with each strategy's head."""
+    return [head_config(preset, "mlqa-test", a, s, transform=t)
+            for t in ("center-train", "center-eval") for a in MAIN_ALPHAS.values() for s in preset.seeds]
+
+
+def run_grid(configs: list[HeadRunConfig], preset: Preset, desc: str = "runs",
+             on_done: Callable[[dict], None] | None = None) -> list[dict]:
+    out = []
+    for cfg in tqdm(configs, desc=desc):
+        rec = run_head(cfg, preset)
+        out.append(rec)
+        if on_done:
+            on_done(rec)
+    return out

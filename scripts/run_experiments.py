@@ -1,0 +1,62 @@
+"""Compute the study's runs into results/ (the notebooks then only read them).
+
+    python scripts/run_experiments.py baselines head-grid finetune scaling neutrality [--preset cpu]
+
+Every run is cached by its config hash: interrupt and rerun at will. Prints each run's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from hybridlib import grids
+from hybridlib.baselines import run_baseline
+from hybridlib.neutrality_runs import run_transform_only
+from hybridlib.presets import get_preset
+from hybridlib.training import finetune_config, run_finetune, zero_shot_on
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("stages", nargs="+",
+                    choices=["baselines", "head-grid", "finetune", "scaling", "neutrality", "depth-baselines"])
+    ap.add_argument("--preset", default="cpu")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    p = get_preset(args.preset)
+
+    def log(rec):
+        print(f"  {rec['kind']} {rec['config_hash']} {rec.get('wall_seconds')}s", flush=True)
+
+    for stage in args.stages:
+        t0 = time.perf_counter()
+        print(f"[{stage}]", flush=True)
+        if stage == "baselines":
+            for rec in (run_baseline("bm25", p), run_baseline("dense", p, p.model)):
+                log(rec)
+        elif stage == "depth-baselines":
+            for d in p.depths:
+                log(run_baseline("dense", p, f"{p.model}:L{d}", tasks=grids.SCALING_TASKS))
+            log(run_baseline("bm25", p, tasks=grids.SCALING_TASKS))
+        elif stage == "head-grid":
+            grids.run_grid(grids.alpha_grid(p), p, "head grid", on_done=log)
+        elif stage == "finetune":
+            for alpha in grids.MAIN_ALPHAS.values():
+                cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0])
+                log(run_finetune(cfg, p))
+            log(zero_shot_on(cfg, p))
+        elif stage == "scaling":
+            grids.run_grid(grids.scaling_grid(p), p, "scaling", on_done=log)
+        elif stage == "neutrality":
+            for t in grids.NEUTRALITY_TRANSFORMS:
+                log(run_transform_only(t, p))
+            grids.run_grid(grids.neutrality_grid(p), p, "neutrality", on_done=log)
+        print(f"[{stage}] done in {time.perf_counter() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
