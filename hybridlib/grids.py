@@ -16,6 +16,7 @@ from .presets import Preset
 from .protocols import PROTOCOLS
 
 MAIN_ALPHAS = {"X-Y": 0.0, "Hybrid": 0.5, "X-X-mono": 1.0}
+MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
 NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train")
 

@@ -60,6 +60,13 @@ def load_arrays(kind: str, config, subdir: str = "") -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
+def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
+    """The per-query arrays stored beside a run record."""
+    base = results_dir() / subdir / record["kind"] if subdir else results_dir() / record["kind"]
+    with np.load(base / f"{record['config_hash']}.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
 def _compact(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {}
     for k, v in arrays.items():

@@ -25,6 +25,7 @@ def main() -> None:
                     choices=["baselines", "head-grid", "finetune", "scaling", "neutrality", "depth-baselines"])
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
@@ -43,7 +44,8 @@ def main() -> None:
                 log(run_baseline("dense", p, f"{p.model}:L{d}", tasks=grids.SCALING_TASKS))
             log(run_baseline("bm25", p, tasks=grids.SCALING_TASKS))
         elif stage == "head-grid":
-            grids.run_grid(grids.alpha_grid(p), p, "head grid", on_done=log)
+            protocols = args.protocols or list(grids.PROTOCOLS)
+            grids.run_grid(grids.alpha_grid(p, protocols), p, "head grid", on_done=log)
         elif stage == "finetune":
             for alpha in grids.MAIN_ALPHAS.values():
                 cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0])
