@@ -45,6 +45,7 @@ class HeadRunConfig:
     max_queries: int | None = None
     max_candidates: int | None = None
     transform: str = "none"  # embedding transform before the head (see hybridlib.neutrality)
+    version: int = 2  # bumped when the training code changes what a config computes
 
 
 def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None,
@@ -59,40 +60,54 @@ def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: s
                          preset.max_queries, preset.max_candidates, transform)
 
 
+def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
+    """Train the head of ``cfg`` (deterministic) without evaluating it.
+
+    Returns ``(scorer_for, info)``: ``scorer_for(task)`` scores any evaluation task through the
+    trained head, and ``info`` holds the training log and data counts.
+    """
+    from .neutrality import fit_transform
+
+    tasks = tasks if tasks is not None else load_suite(preset, cfg.eval_tasks)
+    ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
+    ex, dropped = drop_overlap(ex, tasks)
+    check_no_leakage(ex, tasks)
+    train, val = split_validation(ex)
+    enc, layer = encoder_for(cfg.model)
+
+    def emb(df):
+        return (enc.encode(df.q_text.tolist(), "query", layer), enc.encode(df.p_text.tolist(), "passage", layer),
+                enc.encode(df.neg_text.tolist(), "passage", layer))
+
+    (q, p, n), vq = emb(train), emb(val)
+    pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks)
+    q, p, n = pre(q, "query", train.q_lang), pre(p, "passage", train.p_lang), pre(n, "passage", train.p_lang)
+    vq = (pre(vq[0], "query", val.q_lang), pre(vq[1], "passage", val.p_lang), pre(vq[2], "passage", val.p_lang))
+    composer = BatchComposer(train, make_strategy(cfg.strategy, cfg.alpha), cfg.head.batch_size, cfg.seed)
+    # validation batches: fixed Hybrid(0.5) composition (seed 12345), identical for every strategy
+    val_batches = BatchComposer(val, make_strategy("hybrid", 0.5), cfg.head.batch_size, 12345).batches(
+        max(1, len(val) // cfg.head.batch_size))
+    head, log = train_head(composer, q, p, n, cfg.head, cfg.seed, val=(*vq, val_batches))
+
+    def scorer_for(task):
+        s = embed_task(enc, task, layer)
+        qlang, clang = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
+        return s.map(lambda x, kind: head.transform(pre(x, kind, qlang if kind == "query" else clang)))
+
+    info = {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer, "n_train": len(train),
+            "n_val": len(val), "dropped_overlap": dropped,
+            "train": {k: log[k] for k in ("mono_batches", "steps_run", "best_val_loss") if k in log} |
+                     {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]}}
+    return scorer_for, info
+
+
 def run_head(cfg: HeadRunConfig, preset: Preset, force: bool = False) -> dict:
     """Train and evaluate one head (or return the stored result)."""
 
     def compute():
-        from .neutrality import fit_transform
-
         tasks = load_suite(preset, cfg.eval_tasks)
-        ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
-        ex, dropped = drop_overlap(ex, tasks)
-        check_no_leakage(ex, tasks)
-        train, val = split_validation(ex)
-        enc, layer = encoder_for(cfg.model)
-
-        def emb(df):
-            return (enc.encode(df.q_text.tolist(), "query", layer), enc.encode(df.p_text.tolist(), "passage", layer),
-                    enc.encode(df.neg_text.tolist(), "passage", layer))
-
-        (q, p, n), vq = emb(train), emb(val)
-        pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks)
-        q, p, n = pre(q, "query", train.q_lang), pre(p, "passage", train.p_lang), pre(n, "passage", train.p_lang)
-        vq = (pre(vq[0], "query", val.q_lang), pre(vq[1], "passage", val.p_lang), pre(vq[2], "passage", val.p_lang))
-        composer = BatchComposer(train, make_strategy(cfg.strategy, cfg.alpha), cfg.head.batch_size, cfg.seed)
-        head, log = train_head(composer, q, p, n, cfg.head, cfg.seed, val=vq)
-
-        def scorer_for(task):
-            s = embed_task(enc, task, layer)
-            qlang, clang = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
-            return s.map(lambda x, kind: head.transform(pre(x, kind, qlang if kind == "query" else clang)))
-
+        scorer_for, info = fit_head(cfg, preset, tasks)
         summary, arrays = evaluate_suite(scorer_for, tasks)
-        extra = {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer, "n_train": len(train),
-                 "n_val": len(val), "dropped_overlap": dropped,
-                 "train": {k: log[k] for k in ("mono_batches", "steps_run", "best_val_loss") if k in log} |
-                          {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]}}
-        return summary, arrays, extra
+        return summary, arrays, info
 
     return cached_run("head", cfg, compute, subdir=preset.results_subdir, force=force)

@@ -59,21 +59,25 @@ class Head(nn.Module):
 
 
 def train_head(composer: BatchComposer, q: np.ndarray, p: np.ndarray, n: np.ndarray, cfg: HeadConfig,
-               seed: int, val: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[Head, dict]:
-    """Train a head on example-aligned embeddings ``q``, ``p``, ``n`` (rows = composer examples)."""
+               seed: int, val: tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]] | None = None
+               ) -> tuple[Head, dict]:
+    """Train a head on example-aligned embeddings ``q``, ``p``, ``n`` (rows = composer examples).
+
+    ``val`` = (queries, positives, negatives, batches): validation embeddings and the fixed batches
+    (index arrays) the validation loss is averaged over, the same whatever strategy is trained.
+    """
     torch.manual_seed(seed)
     head = Head(q.shape[1], cfg.kind)
     opt = torch.optim.AdamW(head.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     tq, tp, tn = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in (q, p, n))
-    vals = None if val is None else [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in val]
+    vals = None if val is None else [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in val[:3]]
+    val_batches = None if val is None else [torch.from_numpy(b) for b in val[3]]
 
     def val_loss() -> float:
         with torch.no_grad():
             vq, vp, vn = vals
-            losses = [info_nce(head(vq[s:s + cfg.batch_size]), head(vp[s:s + cfg.batch_size]),
-                               head(vn[s:s + cfg.batch_size]), cfg.scale).item()
-                      for s in range(0, len(vq) - 1, cfg.batch_size) if len(vq[s:s + cfg.batch_size]) > 1]
-            return float(np.mean(losses))
+            return float(np.mean([info_nce(head(vq[b]), head(vp[b]), head(vn[b]), cfg.scale).item()
+                                  for b in val_batches]))
 
     batches = composer.batches_with_kind(cfg.steps)
     log = {"train_loss": [], "val_loss": [], "mono_batches": int(sum(m for _, m in batches))}
