@@ -72,7 +72,7 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
     ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
     ex, dropped = drop_overlap(ex, tasks)
     check_no_leakage(ex, tasks)
-    train, val = split_validation(ex)
+    train, val = split_validation(ex, min_groups=2 * cfg.head.batch_size)
     enc, layer = encoder_for(cfg.model)
 
     def emb(df):

@@ -134,7 +134,7 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
     ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
     ex, dropped = drop_overlap(ex, tasks)
     check_no_leakage(ex, tasks)
-    train, val = split_validation(ex)
+    train, val = split_validation(ex, min_groups=2 * cfg.batch_size)
     val = val.sample(n=min(cfg.val_max, len(val)), random_state=0).reset_index(drop=True)
     model = load_model(cfg.model)
     model.max_seq_length = cfg.max_seq_length
