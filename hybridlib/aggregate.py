@@ -32,9 +32,7 @@ def summary_frame(records: list[dict], dataset: str, configs=None) -> pd.DataFra
 
 
 def _label(c: dict) -> str:
-    from types import SimpleNamespace
-
-    return label(SimpleNamespace(alpha=c.get("alpha")))
+    return label(c)
 
 
 def per_language(records: list[dict], dataset: str, column: str) -> pd.DataFrame:

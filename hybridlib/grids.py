@@ -21,13 +21,14 @@ SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r
 NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train")
 
 
-def label(cfg: HeadRunConfig) -> str:
-    """Reader-facing strategy name: X-X-mono, X-Y, Hybrid or Hybrid(α=…)."""
-    if cfg.alpha == 1.0:
+def label(cfg: HeadRunConfig | dict) -> str:
+    """Reader-facing strategy name (X-X-mono, X-Y, Hybrid or Hybrid(α=…)) of a config or stored config."""
+    alpha = cfg["alpha"] if isinstance(cfg, dict) else cfg.alpha
+    if alpha == 1.0:
         return "X-X-mono"
-    if cfg.alpha == 0.0:
+    if alpha == 0.0:
         return "X-Y"
-    return "Hybrid" if cfg.alpha == 0.5 else f"Hybrid(α={cfg.alpha:g})"
+    return "Hybrid" if alpha == 0.5 else f"Hybrid(α={alpha:g})"
 
 
 def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:

@@ -147,3 +147,15 @@ def fingerprint(model) -> str:
 def non_embedding_params(model) -> int:
     """Parameters outside the word/position/type embedding tables (the usual size axis)."""
     return sum(p.numel() for n, p in model.named_parameters() if "embeddings" not in n)
+
+
+def depth_family_params(name: str) -> dict[int, int]:
+    """Non-embedding parameters of the first L layers of a layered model, for every L.
+
+    For ``me5-small`` this is the size axis of the scaling study (1.8M per layer; 21.3M at L=12).
+    """
+    base, _ = parse_name(name)
+    model = load_model(base)
+    layers = model[0].auto_model.encoder.layer
+    per_layer = [sum(p.numel() for p in layer.parameters()) for layer in layers]
+    return {k: int(sum(per_layer[:k])) for k in range(1, len(layers) + 1)}

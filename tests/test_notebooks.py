@@ -28,3 +28,58 @@ def test_00_datasets(run):
     assert v["lareqa_files_matching"] == v["lareqa_files"] == 18
     assert v["miracl_paper_mismatches"] == ["ar", "en", "es"], "the paper's Table 11 typos must be flagged"
     assert v["training_pairs"] == 41904
+
+
+def test_01_baselines(run):
+    v = run("01_")
+    assert 0 < v["xquad_Mo_mAP_dense"] < 1 and 0 < v["xquad_Mo_mAP_bm25"] < 1
+    assert v["xquad_RD_dense"] > 0, "rank distance in the pooled setting is positive for a random tiny model"
+
+
+@pytest.mark.parametrize("track", ["head", "full"])
+def test_02_train(tmp_path, track):
+    (nb,) = notebooks(["02_"])
+    execute(nb, "smoke", out_dir=tmp_path, parameters={"track": track, "protocol": "mlqa-test"})
+    v = recorded(nb.stem, "smoke")
+    assert v["track"] == track and v["steps_run"] >= 1
+    assert v["n_scores"] > 5, "the trained-vs-untrained table covers every evaluation set"
+
+
+def test_03_main_results(run):
+    v = run("03_")
+    assert v["n_runs"] == 3 * 2, "three strategies x two smoke seeds"
+    assert set(v["best"].values()) <= {"X-X-mono", "X-Y", "Hybrid"}
+    allowed = {"supported", "contradicted", "inconclusive", "inconclusive (smaller than 13%)"}
+    assert v["verdicts"] and set(v["verdicts"].values()) <= allowed
+    assert any(k.startswith("Hybrid generalises to unseen languages") for k in v["verdicts"])
+
+
+def test_04_language_bias(run):
+    v = run("04_")
+    assert set(v["rd_cut_vs_xx"]) == {"xquad-r", "mlqa-r"}
+    assert set(v["median_other_language_rank"]) == {"zero-shot", "X-X-mono", "X-Y", "Hybrid"}
+
+
+def test_05_miracl(run):
+    v = run("05_")
+    assert set(v["mean_ndcg10"]) == {"X-X-mono", "X-Y", "Hybrid", "zero-shot"}
+    assert 0 <= v["p_holm"] <= 1
+
+
+def test_06_alpha_sweep(run):
+    v = run("06_")
+    assert v["n_runs"] == 3 * 3 * 2, "three protocols x three smoke alphas x two seeds"
+    assert all(set(b) == {"Mo_mAP", "Cr_mAP", "Mul_mAP", "RD"} for b in v["best_alpha"].values())
+
+
+def test_07_scaling_lowres(run):
+    v = run("07_")
+    sizes = list(v["sizes"].values())
+    assert sizes == sorted(sizes) and sizes[0] > 0, "deeper prefixes have more non-embedding parameters"
+    assert v["n_runs"] == 2 * 3 * 2
+
+
+def test_08_neutrality(run):
+    v = run("08_")
+    assert v["best_free"].endswith("(no training)")
+    assert 0 < v["best_free_mul"] <= 1 and 0 < v["best_trained_mul"] <= 1

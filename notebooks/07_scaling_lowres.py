@@ -1,0 +1,158 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 — Extension: model size × batch composition on low-resource languages
+#
+# When the encoder grows, how does hybrid batch training trade monolingual against cross-lingual
+# retrieval on low-resource languages, compared with X-X-mono and X-Y?
+#
+# **Size axis (deviation).** No multilingual model family in several sizes is available offline.
+# We use the first L layers of mE5-small, L ∈ {2, 4, 6, 8, 10, 12}, sized by non-embedding
+# parameters: a *same-initialisation depth axis*, not independently pretrained models. One encoding
+# pass yields every depth. With a network, pass any list of model names (`models`) instead.
+#
+# **Tasks.** Monolingual: pooled mini-MIRACL yo sw te bn th hi (nDCG@10, R@100; pooled ⇒ inflated)
+# and TyDi GoldP dev pooled (sw te bn). Cross-lingual: AfriQA (African-language question →
+# English/French passage) and MLQA-R Cr for comparison with high-resource languages. Every size ×
+# strategy × seed is a head trained on MLQA-test pairs (5 seeds); the untrained encoder and BM25 are
+# shown at every size so the gain from training is visible.
+
+# %% tags=["parameters"]
+preset = "cpu"
+models = None  # e.g. ["intfloat/multilingual-e5-small", "intfloat/multilingual-e5-base"] with a network
+
+# %%
+import numpy as np
+import pandas as pd
+
+from hybridlib import grids
+from hybridlib.aggregate import group_by_strategy, per_query
+from hybridlib.baselines import run_baseline
+from hybridlib.models import depth_family_params, parse_name
+from hybridlib.plots import STRATEGY_COLORS, plt, save
+from hybridlib.presets import get_preset
+from hybridlib.report import record
+from hybridlib.stats import mean_ci
+
+P = get_preset(preset)
+names = list(models) if models else [f"{P.model}:L{d}" for d in P.depths]
+records = grids.run_grid(grids.scaling_grid(P, names), P, "scaling grid")
+zero = {m: run_baseline("dense", P, m, tasks=grids.SCALING_TASKS) for m in names}
+bm25 = run_baseline("bm25", P, tasks=grids.SCALING_TASKS)
+if models:
+    from hybridlib.models import load_model, non_embedding_params
+
+    size = {m: non_embedding_params(load_model(m)) for m in names}
+else:
+    fam = depth_family_params(P.model)
+    size = {m: fam[parse_name(m)[1]] for m in names}
+
+
+def headline(res: dict) -> dict:
+    """The study's low-resource metrics from one run's results."""
+    return {"MIRACL nDCG@10": res["miracl-pooled"]["per_language"]["mean"]["nDCG@10"],
+            "MIRACL R@100": res["miracl-pooled"]["per_language"]["mean"]["R@100"],
+            "TyDi nDCG@10": res["tydi"]["per_language"]["mean"]["nDCG@10"],
+            "AfriQA nDCG@10": res["afriqa"]["per_language"]["mean"]["nDCG@10"],
+            "AfriQA-translated nDCG@10": res["afriqa-translated"]["per_language"]["mean"]["nDCG@10"],
+            "MLQA-R Cr mAP": res["mlqa-r"]["summary"]["Cr_mAP"], "MLQA-R Mo mAP": res["mlqa-r"]["summary"]["Mo_mAP"]}
+
+
+rows = [{"model": r["config"]["model"], "strategy": grids.label(r["config"]), "seed": r["config"]["seed"],
+         **headline(r["results"])} for r in records]
+rows += [{"model": m, "strategy": "zero-shot", "seed": 0, **headline(z["results"])} for m, z in zero.items()]
+rows += [{"model": m, "strategy": "BM25", "seed": 0, **headline(bm25["results"])} for m in names]
+runs = pd.DataFrame(rows)
+runs["params"] = runs.model.map(size)
+METRICS = [c for c in runs.columns if "@" in c or "mAP" in c]
+
+# %% [markdown]
+# ## Table — mean over seeds per size and strategy (95% CI half-width over seeds in brackets)
+
+# %%
+def cell(g, c):
+    m, lo, hi = mean_ci(g[c])
+    return f"{m:.4f}" + (f" (±{(hi - lo) / 2:.4f})" if hi > lo else "")
+
+
+table = runs.groupby(["params", "model", "strategy"], sort=True).apply(
+    lambda g: pd.Series({c: cell(g, c) for c in METRICS}), include_groups=False)
+table
+
+# %% [markdown]
+# ## Bootstrap CIs over queries (pooled mini-MIRACL nDCG@10, per-query scores averaged over seeds)
+
+# %%
+rng = np.random.default_rng(0)
+boot = []
+for m in names:
+    recs = [r for r in records if r["config"]["model"] == m]
+    for s, rs in group_by_strategy(recs).items():
+        langs = [k for k in rs[0]["results"]["miracl-pooled"]["per_language"] if k not in ("mean", "median")]
+        per_lang = [per_query(rs, f"miracl-pooled/{lang}/nDCG@10", P.results_subdir).to_numpy() for lang in langs]
+        # resample queries within each language, then macro-average languages (as the table does)
+        stats_ = [np.mean([v[rng.integers(len(v), size=len(v))].mean() for v in per_lang]) for _ in range(1000)]
+        boot.append({"model": m, "params": size[m], "strategy": s, "mean": np.mean([v.mean() for v in per_lang]),
+                     "low": np.percentile(stats_, 2.5), "high": np.percentile(stats_, 97.5)})
+boot = pd.DataFrame(boot)
+boot.round(4)
+
+# %%
+agg = runs.groupby(["params", "strategy"])[METRICS].agg(["mean", lambda x: mean_ci(x)[1], lambda x: mean_ci(x)[2]])
+fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
+for ax, metric in zip(axes, ("MIRACL nDCG@10", "AfriQA nDCG@10", "MLQA-R Cr mAP")):
+    for s in ["X-X-mono", "X-Y", "Hybrid", "zero-shot", "BM25"]:
+        d = agg[metric].xs(s, level="strategy")
+        style = "--" if s in ("zero-shot", "BM25") else "-"
+        ax.plot(d.index, d.iloc[:, 0], style, marker="o", color=STRATEGY_COLORS[s], label=s)
+        if s not in ("zero-shot", "BM25"):
+            ax.fill_between(d.index, d.iloc[:, 1], d.iloc[:, 2], color=STRATEGY_COLORS[s], alpha=0.2)
+    ax.set(xscale="log", xlabel="non-embedding parameters (depth L of mE5-small)" if not models else "non-embedding parameters",
+           ylabel=metric, title=metric + (" (pooled)" if "MIRACL" in metric else ""))
+axes[0].legend(fontsize=8)
+fig.tight_layout()
+save(fig, "07_scaling_lowres", preset)
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 5))
+means = runs.groupby(["params", "strategy"])[["MIRACL nDCG@10", "AfriQA nDCG@10"]].mean().reset_index()
+for s, g in means.groupby("strategy"):
+    ax.plot(g["MIRACL nDCG@10"], g["AfriQA nDCG@10"], marker="o", color=STRATEGY_COLORS[s], label=s, alpha=0.8)
+    for r in g.itertuples():
+        ax.annotate(f"{r.params / 1e6:.1f}M", (r[3], r[4]), fontsize=6, alpha=0.7)
+ax.set(xlabel="monolingual: pooled mini-MIRACL nDCG@10", ylabel="cross-lingual: AfriQA nDCG@10",
+       title="Trade-off per size × strategy")
+ax.legend(fontsize=8)
+save(fig, "07_tradeoff", preset)
+
+# %% [markdown]
+# ## What the numbers say
+
+# %%
+m = runs.groupby(["params", "strategy"])[METRICS].mean()
+lines = []
+for p in sorted(runs.params.unique()):
+    g = m.loc[p]
+    gain = g.loc["Hybrid"] - g.loc["zero-shot"]
+    rank = {metric: g.loc[["X-X-mono", "X-Y", "Hybrid"], metric].idxmax() for metric in ("MIRACL nDCG@10", "AfriQA nDCG@10")}
+    lines.append(f"{p / 1e6:.1f}M params: Hybrid vs untrained MIRACL {gain['MIRACL nDCG@10']:+.4f}, AfriQA "
+                 f"{gain['AfriQA nDCG@10']:+.4f}; best strategy MIRACL {rank['MIRACL nDCG@10']}, AfriQA {rank['AfriQA nDCG@10']}.")
+print("\n".join(lines))
+small, large = min(size.values()), max(size.values())
+d_small = m.loc[small].loc["Hybrid"] - m.loc[small].loc[["X-X-mono", "X-Y"]].max()
+d_large = m.loc[large].loc["Hybrid"] - m.loc[large].loc[["X-X-mono", "X-Y"]].max()
+print(f"Hybrid minus the better single strategy, smallest → largest size: MIRACL {d_small['MIRACL nDCG@10']:+.4f} → "
+      f"{d_large['MIRACL nDCG@10']:+.4f}; AfriQA {d_small['AfriQA nDCG@10']:+.4f} → {d_large['AfriQA nDCG@10']:+.4f}.")
+record("07_scaling_lowres", preset, {"sizes": {k: int(v) for k, v in size.items()}, "n_runs": len(records),
+                                     "hybrid_minus_best_large": {k: float(v) for k, v in d_large.items()}})
