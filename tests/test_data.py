@@ -76,7 +76,8 @@ def test_other_sources():
     tydi = load_tydi_dev()
     assert tydi.queries.groupby("lang").size().to_dict() == {"bn": 113, "sw": 499, "te": 669}
     af = load_afriqa(["hau", "yor"])
-    assert set(af.candidates.lang) == {"en"} and len(af.queries) == 300 + 254
+    assert set(af.candidates.lang) == {"en"} and len(af.queries) == 300 + 254 - 1
+    assert af.meta["skipped_no_passage"] == {"yor": 1}, "records without a gold passage are counted, not hidden"
 
 
 def test_unknown_language_lists_known():
