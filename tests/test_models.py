@@ -85,3 +85,12 @@ def test_fingerprint_tracks_weights(tiny_model):
     finally:
         with torch.no_grad():
             next(tiny_model.parameters()).sub_(1.0)
+
+
+def test_fast_tokenizer_twin_is_exact(me5):
+    from hybridlib.data import load_lareqa
+
+    sample = TEXTS + ["  double  spaces\tand tabs ", "ｆｕｌｌｗｉｄｔｈ ＡＢＣ １２３", "long " * 700] + \
+        load_lareqa("mlqa-r").queries.groupby("lang").head(30).text.tolist()
+    slow = me5[0].tokenizer(sample, add_special_tokens=True, truncation=True, max_length=512)["input_ids"]
+    assert me5.hybridlib_tokenize(sample) == slow, "the str.translate twin must give the same ids"
