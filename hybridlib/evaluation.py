@@ -59,6 +59,28 @@ class DenseScorer:
                            self.query_index, self.candidate_index)
 
 
+def topk(queries: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-``k`` by inner product with faiss ``IndexFlatIP`` (cosine on L2-normalised vectors).
+
+    Returns ``(scores, indices)``, each ``(n_queries, k)``; used to write TREC-style runs.
+    """
+    import faiss
+
+    index = faiss.IndexFlatIP(candidates.shape[1])
+    index.add(np.ascontiguousarray(candidates, dtype=np.float32))
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, len(candidates)))
+
+
+def run_frame(task: RetrievalTask, scorer: DenseScorer, k: int = 100) -> pd.DataFrame:
+    """A TREC-style run (``query_id, doc_id, score``) of the top ``k`` per query, for ir_measures."""
+    q = scorer.queries[scorer._rows(task.queries.index.to_numpy(), scorer.query_index, "queries")]
+    c = scorer.candidates[scorer._rows(task.candidates.index.to_numpy(), scorer.candidate_index, "candidates")]
+    scores, idx = topk(q, c, k)
+    qids = np.repeat(task.queries.query_id.to_numpy(), idx.shape[1])
+    return pd.DataFrame({"query_id": qids, "doc_id": task.candidates.doc_id.to_numpy()[idx.ravel()],
+                         "score": scores.ravel()})
+
+
 def embed_task(encoder, task: RetrievalTask, layer: int | None = None) -> DenseScorer:
     """Encode (or read from cache) every query and candidate of ``task`` once."""
     q = encoder.encode(task.queries["text"].tolist(), "query", layer=layer)

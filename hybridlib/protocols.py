@@ -73,29 +73,42 @@ def _pairs_lareqa(dataset: str, max_groups: int | None, data_seed: int = 0) -> p
 
 
 def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
-    """One negative passage per example, same passage language, from another group."""
+    """One negative passage per example, same passage language, never a positive of its question
+    (a sentence can answer several questions, so every (text, question) pair is checked)."""
     rng = np.random.default_rng(seed)
     neg = pd.Series(index=ex.index, dtype=object)
+    positive_of = set(zip(ex.p_text, ex.group))
     for lang, df in ex.groupby("p_lang"):
-        passages = df.drop_duplicates("p_text")[["p_text", "group"]].reset_index(drop=True)
-        if len(passages) < 2:
+        texts = df.p_text.drop_duplicates().to_numpy()
+        if len(texts) < 2:
             raise ValueError(f"hard negatives need at least two {lang} passages")
-        texts, groups = passages.p_text.to_numpy(), passages.group.to_numpy()
-        row_of = pd.Index(passages.p_text).get_indexer(df.p_text)
+        groups = df.group.to_numpy()
+
+        def clashes(pick):
+            return np.array([(texts[j], g) in positive_of for j, g in zip(pick, groups)])
+
         if kind == "random":
             pick = rng.integers(len(texts), size=len(df))
-            clash = groups[pick] == df.group.to_numpy()
-            while clash.any():
-                pick[clash] = rng.integers(len(texts), size=int(clash.sum()))
-                clash = groups[pick] == df.group.to_numpy()
+            bad = clashes(pick)
+            for _ in range(100):
+                if not bad.any():
+                    break
+                pick[bad] = rng.integers(len(texts), size=int(bad.sum()))
+                bad = clashes(pick)
         elif kind == "bm25":
             from .bm25 import BM25Scorer
 
             scores = BM25Scorer().scores(list(texts), list(texts))
-            scores[groups[:, None] == groups[None, :]] = -np.inf  # never the same question
-            pick = scores.argmax(1)[row_of]
+            np.fill_diagonal(scores, -np.inf)
+            row_of = pd.Index(texts).get_indexer(df.p_text)
+            ranked = np.argsort(-scores, axis=1)[:, :20]  # best non-positive among the top 20
+            pick = np.array([next((j for j in ranked[r] if (texts[j], g) not in positive_of), ranked[r][-1])
+                             for r, g in zip(row_of, groups)])
+            bad = clashes(pick)
         else:
             raise ValueError(f"unknown hard-negative kind {kind!r}; known: 'random', 'bm25'")
+        if bad.any():
+            raise ValueError(f"could not find a negative that is not a positive for {int(bad.sum())} {lang} examples")
         neg.loc[df.index] = texts[pick]
     return neg
 
