@@ -34,6 +34,7 @@ def test_01_baselines(run):
     v = run("01_")
     assert 0 < v["xquad_Mo_mAP_dense"] < 1 and 0 < v["xquad_Mo_mAP_bm25"] < 1
     assert v["xquad_RD_dense"] > 0, "rank distance in the pooled setting is positive for a random tiny model"
+    assert v["trec_check_max_abs_diff"] < 1e-6, "our metrics must equal ir_measures on the faiss run"
 
 
 @pytest.mark.parametrize("track", ["head", "full"])
