@@ -14,7 +14,7 @@ from .evaluation import embed_task
 from .head import HeadConfig, train_head
 from .presets import Preset
 from .protocols import PROTOCOLS, check_no_leakage, drop_overlap, split_validation, training_examples
-from .runs import cached_run
+from .runs import TrainingRun, cached_run
 from .sampling import BatchComposer, make_strategy
 from .suite import evaluate_suite, load_suite
 
@@ -31,13 +31,7 @@ def strategy_for_alpha(alpha: float) -> tuple[str, float]:
 
 
 @dataclass(frozen=True)
-class HeadRunConfig:
-    protocol: str
-    strategy: str
-    alpha: float
-    seed: int
-    model: str
-    preset: str
+class HeadRunConfig(TrainingRun):
     head: HeadConfig = field(default_factory=HeadConfig)
     train_max_groups: int | None = None
     negatives: str = "random"

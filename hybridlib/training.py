@@ -22,7 +22,7 @@ from sentence_transformers.base.sampler import DefaultBatchSampler
 from .paths import cache_dir
 from .presets import Preset
 from .protocols import PROTOCOLS, check_no_leakage, drop_overlap, split_validation, training_examples
-from .runs import cached_run, config_hash
+from .runs import TrainingRun, cached_run, config_hash
 from .sampling import BatchComposer, Strategy, make_strategy
 
 
@@ -78,15 +78,9 @@ def to_dataset(ex: pd.DataFrame):
 
 
 @dataclass(frozen=True)
-class FineTuneConfig:
-    protocol: str
-    strategy: str
-    alpha: float
-    seed: int
-    model: str
-    preset: str
-    steps: int
-    batch_size: int
+class FineTuneConfig(TrainingRun):
+    steps: int = 20
+    batch_size: int = 16
     lr: float = 3e-5
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
