@@ -46,13 +46,13 @@ def scaling_grid(preset: Preset, models: Iterable[str] | None = None) -> list[He
     """Model size (mE5-small depth L, or any list of names) × strategy × seed, on the low-resource tasks."""
     models = list(models) if models else [f"{preset.model}:L{d}" for d in preset.depths]
     return [head_config(preset, "mlqa-test", a, s, model=m, eval_tasks=SCALING_TASKS)
-            for m in models for a in MAIN_ALPHAS.values() for s in preset.seeds]
+            for m in models for a in MAIN_ALPHAS.values() for s in preset.ext_seeds]
 
 
 def neutrality_grid(preset: Preset) -> list[HeadRunConfig]:
     """Centring (train-side and eval-pool means) combined with each strategy's head."""
     return [head_config(preset, "mlqa-test", a, s, transform=t)
-            for t in ("center-train", "center-eval") for a in MAIN_ALPHAS.values() for s in preset.seeds]
+            for t in ("center-train", "center-eval") for a in MAIN_ALPHAS.values() for s in preset.ext_seeds]
 
 
 def run_grid(configs: list[HeadRunConfig], preset: Preset, desc: str = "runs",

@@ -25,7 +25,7 @@
 # **Tasks.** Monolingual: pooled mini-MIRACL yo sw te bn th hi (nDCG@10, R@100; pooled ⇒ inflated)
 # and TyDi GoldP dev pooled (sw te bn). Cross-lingual: AfriQA (African-language question →
 # English/French passage) and MLQA-R Cr for comparison with high-resource languages. Every size ×
-# strategy × seed is a head trained on MLQA-test pairs (5 seeds); the untrained encoder and BM25 are
+# strategy × seed is a head trained on MLQA-test pairs (5 seeds in the paper preset; **3 on this CPU** for time — `extension_seeds`); the untrained encoder and BM25 are
 # shown at every size so the gain from training is visible.
 
 # %% tags=["parameters"]

@@ -28,7 +28,8 @@
 #   projection is its first-order version.)
 #
 # Then the head is trained with X-X-mono, X-Y and Hybrid *on top of* centred embeddings: does batch
-# composition still add anything? Same engine, data and seeds as notebook 03.
+# composition still add anything? Same engine and data as notebook 03; the centring + head grid uses
+# `extension_seeds` (3 seeds on this CPU, for time; 5 in the paper preset).
 
 # %% tags=["parameters"]
 preset = "cpu"
