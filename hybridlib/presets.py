@@ -57,7 +57,7 @@ PRESETS: dict[str, Preset] = {
         results_subdir="smoke",
     ),
     # extension grids use 3 seeds on the CPU (time); the paper preset uses 5 everywhere
-    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=3000,
+    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=2000,
                   extension_seeds=(0, 1, 2)),
     "paper": Preset(name="paper", model="me5-small", seeds=(0, 1, 2, 3, 4), head_steps=2000,
                     ft_steps=10000, ft_batch=100, ft_freeze_embeddings=False, ft_max_queries=None,
