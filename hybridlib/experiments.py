@@ -42,6 +42,12 @@ class HeadRunConfig(TrainingRun):
     version: int = 2  # bumped when the training code changes what a config computes
 
 
+def max_groups_for(preset: Preset, protocol: str) -> int | None:
+    """Only the large MLQA-test pool is subsampled; the LAReQA protocols (≤ 1,190 questions) train
+    on all their questions."""
+    return preset.train_max_groups if protocol == "mlqa-test" else None
+
+
 def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None,
                 eval_tasks: tuple[str, ...] | None = None, transform: str = "none", kind: str = "linear",
                 negatives: str = "random") -> HeadRunConfig:
@@ -50,7 +56,7 @@ def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: s
     name, alpha = strategy_for_alpha(alpha)
     return HeadRunConfig(protocol, name, alpha, seed, model or preset.model, preset.name,
                          HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
-                         preset.train_max_groups, negatives, tuple(eval_tasks or PROTOCOLS[protocol]),
+                         max_groups_for(preset, protocol), negatives, tuple(eval_tasks or PROTOCOLS[protocol]),
                          preset.max_queries, preset.max_candidates, transform)
 
 

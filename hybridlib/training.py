@@ -100,13 +100,13 @@ class FineTuneConfig(TrainingRun):
 
 
 def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:
-    from .experiments import strategy_for_alpha
+    from .experiments import max_groups_for, strategy_for_alpha
 
     name, alpha = strategy_for_alpha(alpha)
     return FineTuneConfig(protocol, name, alpha, seed, model or preset.model, preset.name, preset.ft_steps,
                           preset.ft_batch, preset.ft_lr, freeze_embeddings=preset.ft_freeze_embeddings,
                           cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
-                          train_max_groups=preset.train_max_groups,
+                          train_max_groups=max_groups_for(preset, protocol),
                           eval_tasks=preset.ft_eval_tasks or PROTOCOLS[protocol],
                           eval_max_queries=preset.ft_max_queries, eval_max_candidates=preset.ft_max_candidates)
 
