@@ -72,14 +72,31 @@ def load_arrays(kind: str, config, subdir: str = "") -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
+IDS_REF = "@ids:"  # a string array stored once under results/ids/ and referenced by its hash
+
+
+def _ids_dir(subdir: str = "") -> Path:
+    return (results_dir() / subdir if subdir else results_dir()) / "ids"
+
+
 def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
-    """The per-query arrays stored beside a run record."""
+    """The per-query arrays stored beside a run record (query-id arrays resolved)."""
     base = results_dir() / subdir / record["kind"] if subdir else results_dir() / record["kind"]
-    with np.load(base / f"{record['config_hash']}.npz", allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    return _read_npz(base / f"{record['config_hash']}.npz", subdir)
 
 
-def _compact(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        out = {k: z[k] for k in z.files}
+    for k, v in out.items():
+        if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
+            with np.load(_ids_dir(subdir) / f"{str(v[0])[len(IDS_REF):]}.npz", allow_pickle=False) as z:
+                out[k] = z["ids"]
+    return out
+
+
+def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.ndarray]:
+    """float16 metric values; query-id arrays (identical across runs of a task) stored once."""
     out = {}
     for k, v in arrays.items():
         v = np.asarray(v)
@@ -87,6 +104,11 @@ def _compact(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             v = v.astype(np.float32 if k.endswith("rank_distance") else np.float16)
         elif v.dtype.kind in "OUT":
             v = v.astype(str)
+            digest = hashlib.sha1("\x00".join(v.tolist()).encode()).hexdigest()[:16]
+            target = _ids_dir(subdir) / f"{digest}.npz"
+            if not target.exists():
+                write_npz(target, ids=v)
+            v = np.array([IDS_REF + digest])
         out[k] = v
     return out
 
@@ -106,7 +128,7 @@ def cached_run(kind: str, config, compute: Callable[[], tuple[dict, dict[str, np
     record = {"kind": kind, "config": config_dict(config), "config_hash": config_hash(config),
               "versions": versions(), "wall_seconds": round(time.perf_counter() - t0, 2),
               "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra, "results": summary}
-    write_npz(npz, **_compact(arrays))  # arrays first: the JSON marks the run as complete
+    write_npz(npz, **_compact(arrays, subdir))  # arrays first: the JSON marks the run as complete
     write_json(js, record)
     return record
 
