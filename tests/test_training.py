@@ -115,6 +115,11 @@ def test_cached_run_is_atomic_and_resumes(tmp_path, monkeypatch):
     assert len(calls) == 1 and again == rec, "a finished run is read back, not recomputed"
     assert rec["config_hash"] == config_hash(cfg) and rec["versions"]["numpy"] and rec["wall_seconds"] >= 0
     assert json.loads((tmp_path / "t" / f"{config_hash(cfg)}.json").read_text())["results"] == {"x": 1.0}
+    from hybridlib.runs import arrays_of
+
+    stored = arrays_of(rec)
+    assert stored["d/query_id"].tolist() == ["q1", "q2"], "query ids are restored from the shared id store"
+    assert stored["d/mAP"].dtype == np.float16
 
 
 def test_trainer_uses_strategy_batches(tiny_model):
