@@ -15,7 +15,7 @@ from .head import HeadConfig, train_head
 from .presets import Preset
 from .protocols import PROTOCOLS, check_no_leakage, drop_overlap, split_validation, training_examples
 from .runs import TrainingRun, cached_run
-from .sampling import BatchComposer, make_strategy
+from .sampling import BatchComposer, make_strategy, validation_batches
 from .suite import evaluate_suite, load_suite
 
 STRATEGIES = {"X-X-mono": ("x-x-mono", 1.0), "X-Y": ("x-y", 0.0), "Hybrid": ("hybrid", 0.5)}
@@ -85,8 +85,7 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
     vq = (pre(vq[0], "query", val.q_lang), pre(vq[1], "passage", val.p_lang), pre(vq[2], "passage", val.p_lang))
     composer = BatchComposer(train, make_strategy(cfg.strategy, cfg.alpha), cfg.head.batch_size, cfg.seed)
     # validation batches: fixed Hybrid(0.5) composition (seed 12345), identical for every strategy
-    val_batches = BatchComposer(val, make_strategy("hybrid", 0.5), cfg.head.batch_size, 12345).batches(
-        max(1, len(val) // cfg.head.batch_size))
+    val_batches = validation_batches(val, cfg.head.batch_size)
     head, log = train_head(composer, q, p, n, cfg.head, cfg.seed, val=(*vq, val_batches))
 
     def scorer_for(task):

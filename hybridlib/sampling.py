@@ -56,6 +56,23 @@ def make_strategy(name: str, alpha: float | None = None) -> Strategy:
     raise ValueError(f"unknown strategy {name!r}; known: 'x-x-mono', 'x-y', 'hybrid'")
 
 
+def validation_batches(examples: pd.DataFrame, batch_size: int, seed: int = 12345) -> list[np.ndarray]:
+    """Fixed Hybrid(0.5) batches for a validation loss that is the same whatever strategy is trained.
+
+    Uses ``batch_size`` when the validation pool can fill monolingual batches of that size, else the
+    largest halving of it that can (a small held-out set has few same-language pairs per language).
+    """
+    size = batch_size
+    while True:
+        try:
+            comp = BatchComposer(examples, make_strategy("hybrid", 0.5), size, seed)
+            return comp.batches(max(1, len(examples) // size))
+        except ValueError:
+            if size <= 4:
+                raise
+            size //= 2
+
+
 class BatchComposer:
     """Draws batches of example indices that obey a strategy."""
 

@@ -23,7 +23,7 @@ from .paths import cache_dir
 from .presets import Preset
 from .protocols import PROTOCOLS, check_no_leakage, drop_overlap, split_validation, training_examples
 from .runs import TrainingRun, cached_run, config_hash
-from .sampling import BatchComposer, Strategy, make_strategy
+from .sampling import BatchComposer, Strategy, make_strategy, validation_batches
 
 
 class StrategyBatchSampler(DefaultBatchSampler):
@@ -51,6 +51,22 @@ class StrategyBatchSampler(DefaultBatchSampler):
         return self.n_batches
 
 
+class FixedBatchSampler(DefaultBatchSampler):
+    """A fixed list of batches (the validation batches of :func:`validation_batches`)."""
+
+    def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns=None, generator=None,
+                 seed: int = 0, *, batches: list):
+        super().__init__(dataset, batch_size=batch_size, drop_last=drop_last,
+                         valid_label_columns=valid_label_columns, generator=generator, seed=seed)
+        self.fixed = [b.tolist() for b in batches]
+
+    def __iter__(self):
+        yield from self.fixed
+
+    def __len__(self) -> int:
+        return len(self.fixed)
+
+
 @dataclass
 class SamplerFactory:
     """The ``batch_sampler=`` callable (picklable: the trainer saves its arguments): the strategy
@@ -66,8 +82,7 @@ class SamplerFactory:
     def __call__(self, dataset, **kw) -> StrategyBatchSampler:
         if len(dataset) == len(self.train):
             return StrategyBatchSampler(dataset, examples=self.train, strategy=self.strategy, n_batches=self.steps, **kw)
-        return StrategyBatchSampler(dataset, examples=self.val, strategy=make_strategy("hybrid", 0.5),
-                                    n_batches=max(1, len(self.val) // self.batch_size), sampler_seed=12345, **kw)
+        return FixedBatchSampler(dataset, batches=validation_batches(self.val, self.batch_size), **kw)
 
 
 def to_dataset(ex: pd.DataFrame):
