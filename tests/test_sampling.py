@@ -94,3 +94,13 @@ def test_unknown_strategy_and_impossible_pools():
     ex = _examples()
     with pytest.raises(ValueError, match="needs monolingual pairs"):
         BatchComposer(ex[ex.q_lang != ex.p_lang], make_strategy("x-x-mono"), 8)
+
+
+def test_validation_batches_shrink_to_what_the_pool_can_fill():
+    from hybridlib.sampling import validation_batches
+
+    ex = _examples(n_groups=20)  # 20 distinct questions: a batch of 64 cannot be filled
+    batches = validation_batches(ex, 64)
+    assert batches and len(batches[0]) == 16, "falls back to the largest halving that fits (64 -> 32 -> 16)"
+    again = validation_batches(ex, 64)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again)), "validation batches are fixed"
