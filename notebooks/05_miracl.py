@@ -71,7 +71,7 @@ else:  # full corpus: retrain each head (deterministic) and evaluate it on the g
 
 # %%
 def metric_table(metric: str, table: str) -> pd.DataFrame:
-    t = pd.DataFrame({s: tables[s][metric] for s in order + ["zero-shot", "BM25"] if s in tables})
+    t = pd.DataFrame({s: tables[s][metric] for s in order + ["zero-shot", "BM25"] if s in tables}).astype(object)
     paper = {s: paper_value(table, s, "mean") for s in order}
     t.loc["paper mean (full corpus, XLM-R)"] = [
         (f"{paper[s]:.4f}" if paper[s] is not None else NOT_TRANSCRIBED) if s in paper else "" for s in t.columns]

@@ -30,6 +30,7 @@
 
 # %% tags=["parameters"]
 preset = "cpu"
+seeds = None  # None = the preset's extension seeds; e.g. [0] for a quick look (stated in the output)
 models = None  # e.g. ["intfloat/multilingual-e5-small", "intfloat/multilingual-e5-base"] with a network
 
 # %%
@@ -46,8 +47,9 @@ from hybridlib.report import record
 from hybridlib.stats import mean_ci
 
 P = get_preset(preset)
+print(f"seeds: {list(seeds or P.ext_seeds)}")
 names = list(models) if models else [f"{P.model}:L{d}" for d in P.depths]
-records = grids.run_grid(grids.scaling_grid(P, names), P, "scaling grid")
+records = grids.run_grid(grids.scaling_grid(P, names, seeds), P, "scaling grid")
 zero = {m: run_baseline("dense", P, m, tasks=grids.SCALING_TASKS) for m in names}
 bm25 = run_baseline("bm25", P, tasks=grids.SCALING_TASKS)
 if models:

@@ -33,6 +33,7 @@
 
 # %% tags=["parameters"]
 preset = "cpu"
+seeds = None  # None = the preset's extension seeds; e.g. [0] for a quick look (stated in the output)
 
 # %%
 import pandas as pd
@@ -48,8 +49,9 @@ from hybridlib.stats import holm, paired_test
 from hybridlib.tables import LAREQA_COLUMNS, lareqa_row, with_ci
 
 P = get_preset(preset)
+print(f"seeds: {list(seeds or P.ext_seeds)}")
 main = grids.run_grid(grids.main_grid(P, ["mlqa-test"]), P, "main grid")
-combo = grids.run_grid(grids.neutrality_grid(P), P, "centring + head")
+combo = grids.run_grid(grids.neutrality_grid(P, seeds), P, "centring + head")
 alone = {t: run_transform_only(t, P) for t in grids.NEUTRALITY_TRANSFORMS}
 zero = run_baseline("dense", P, P.model)
 ds = "xquad-r"
