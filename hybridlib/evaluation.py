@@ -119,9 +119,10 @@ class LareqaResult:
 
     def summary(self) -> dict[str, float]:
         """Mo/Cr/Mul averages: ``Mo_mAP, Mo_R@1, Cr_mAP, Cr_R@1, Mul_mAP, Mul_R@10, RD``."""
-        mo = {m: np.mean([s.mean(m) for s in self.mono.values()]) for m in ("mAP", "R@1")}
-        cr = {m: np.mean([s.mean(m) for s in self.cross.values()]) for m in ("mAP", "R@1")}
-        mul = {m: np.mean([s.mean(m) for s in self.multi.values()]) for m in ("mAP", "R@10", "rank_distance")}
+        # nanmean: a subsampled task can leave a language pair without answerable queries
+        mo = {m: np.nanmean([s.mean(m) for s in self.mono.values()]) for m in ("mAP", "R@1")}
+        cr = {m: np.nanmean([s.mean(m) for s in self.cross.values()]) for m in ("mAP", "R@1")}
+        mul = {m: np.nanmean([s.mean(m) for s in self.multi.values()]) for m in ("mAP", "R@10", "rank_distance")}
         return {"Mo_mAP": mo["mAP"], "Mo_R@1": mo["R@1"], "Cr_mAP": cr["mAP"], "Cr_R@1": cr["R@1"],
                 "Mul_mAP": mul["mAP"], "Mul_R@10": mul["R@10"], "RD": mul["rank_distance"]}
 
@@ -131,8 +132,8 @@ class LareqaResult:
         for x in self.langs:
             cr = [s for (a, _), s in self.cross.items() if a == x]
             rows.append({"lang": x, "Mo_mAP": self.mono[x].mean("mAP"), "Mo_R@1": self.mono[x].mean("R@1"),
-                         "Cr_mAP": float(np.mean([s.mean("mAP") for s in cr])),
-                         "Cr_R@1": float(np.mean([s.mean("R@1") for s in cr])),
+                         "Cr_mAP": float(np.nanmean([s.mean("mAP") for s in cr])),
+                         "Cr_R@1": float(np.nanmean([s.mean("R@1") for s in cr])),
                          "Mul_mAP": self.multi[x].mean("mAP"), "Mul_R@10": self.multi[x].mean("R@10"),
                          "RD": self.multi[x].mean("rank_distance")})
         return pd.DataFrame(rows).set_index("lang")
