@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 preset = "cpu"
-seeds = None  # None = the preset's extension seeds; e.g. [0] for a quick look (stated in the output)
+seeds = None  # None: the extension seeds of the preset; e.g. [0] for a quick look (printed below)
 models = None  # e.g. ["intfloat/multilingual-e5-small", "intfloat/multilingual-e5-base"] with a network
 
 # %%

@@ -33,7 +33,7 @@
 
 # %% tags=["parameters"]
 preset = "cpu"
-seeds = None  # None = the preset's extension seeds; e.g. [0] for a quick look (stated in the output)
+seeds = None  # None: the extension seeds of the preset; e.g. [0] for a quick look (printed below)
 
 # %%
 import pandas as pd
