@@ -3,17 +3,16 @@ per-query values averaged over seeds (for paired tests)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .grids import label
 from .runs import arrays_of
 
 
-def summary_frame(records: list[dict], dataset: str, configs=None) -> pd.DataFrame:
+def summary_frame(records: list[dict], dataset: str) -> pd.DataFrame:
     """One row per run: strategy label, α, seed, model, transform and the dataset's summary metrics."""
     rows = []
-    for i, r in enumerate(records):
+    for r in records:
         c = r["config"]
         res = r["results"].get(dataset)
         if res is None:
@@ -69,4 +68,4 @@ def group_by_strategy(records: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-__all__ = ["summary_frame", "per_language", "per_query", "group_by_strategy", "np"]
+__all__ = ["summary_frame", "per_language", "per_query", "group_by_strategy"]

@@ -6,7 +6,6 @@ across all claims' comparisons. Verdicts are computed by :func:`hybridlib.stats.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .aggregate import group_by_strategy, per_query
@@ -68,7 +67,7 @@ def claims_table(records: list[dict], protocol_records: dict[str, list[dict]] | 
         for other in ("X-X-mono", "X-Y"):
             oth = per_query(gp[other], f"{ds}/multi/mAP", subdir)
             add(f"Hybrid generalises to unseen languages ({proto}, {'/'.join(langs)} queries, Mul mAP)",
-                f"Hybrid − {other}", _compare(hyb, oth, lambda q: q.split("/")[0] in langs), "not-worse",
+                f"Hybrid − {other}", _compare(hyb, oth, lambda q, langs=langs: q.split("/")[0] in langs), "not-worse",
                 margin=CLOSE_MARGIN)
     mir = [k for k in _keys(records[0], subdir) if k.startswith("miracl-pooled/") and k.endswith("/nDCG@10")]
     if mir:
@@ -92,4 +91,4 @@ def _keys(record: dict, subdir: str) -> list[str]:
     return list(arrays_of(record, subdir))
 
 
-__all__ = ["claims_table", "np"]
+__all__ = ["claims_table"]

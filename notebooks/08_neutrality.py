@@ -104,7 +104,7 @@ for t in ("center-train", "center-eval"):
     series |= {f"{t} + {s} (head)": per_query(rs, key, P.results_subdir) for s, rs in group_by_strategy(recs).items()}
 best_free = max(alone, key=lambda t: series[f"{t} (no training)"].mean())
 comparisons = [(f"{best_free} (no training)", b) for b in ("zero-shot", "X-X-mono (head)", "X-Y (head)", "Hybrid (head)")]
-comparisons += [(f"center-train + Hybrid (head)", f"center-train + {s} (head)") for s in ("X-X-mono", "X-Y")]
+comparisons += [("center-train + Hybrid (head)", f"center-train + {s} (head)") for s in ("X-X-mono", "X-Y")]
 comparisons += [("center-train + Hybrid (head)", "Hybrid (head)")]
 tests = []
 for a, b in comparisons:

@@ -70,7 +70,7 @@ def main() -> None:
     for task in (xq, ml):
         q = rng.normal(size=(len(task.queries), 384)).astype(np.float32)
         c = rng.normal(size=(len(task.candidates), 384)).astype(np.float32)
-        _, t = timed(lambda: evaluate_lareqa(DenseScorer.for_task(task, q, c), task))
+        _, t = timed(lambda task=task, q=q, c=c: evaluate_lareqa(DenseScorer.for_task(task, q, c), task))
         score += t
     print(f"scoring all settings of both datasets from cached embeddings: {score:.1f}s "
           f"({score / (to * 10):.1%} of the extrapolated encoding time)")
