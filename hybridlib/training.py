@@ -182,16 +182,23 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
     return model, log
 
 
+def eval_subsample(cfg: FineTuneConfig, preset: Preset) -> dict:
+    """The fixed evaluation subsample of a fine-tuning config (fine-tuned models are re-encoded)."""
+    from .suite import load_suite
+
+    full = load_suite(preset.with_(max_queries=None, max_candidates=None), cfg.eval_tasks)
+    return {k: t.shrink(cfg.eval_max_queries, cfg.eval_max_candidates) for k, t in full.items()}
+
+
 def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> dict:
     """Fine-tune, evaluate through the engine (embeddings cached by model fingerprint), store."""
 
     def compute():
         from .encoding import Encoder
         from .evaluation import embed_task
-        from .suite import evaluate_suite, load_suite
+        from .suite import evaluate_suite
 
-        tasks = {k: t.shrink(cfg.eval_max_queries, cfg.eval_max_candidates) for k, t in
-                 load_suite(preset.with_(max_queries=None, max_candidates=None), cfg.eval_tasks).items()}
+        tasks = eval_subsample(cfg, preset)
         out_dir = cache_dir() / "finetuned" / config_hash(cfg)
         model, log = finetune(cfg, out_dir, tasks)
         enc = Encoder(model, f"ft-{config_hash(cfg)}")
@@ -208,14 +215,13 @@ def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:
     """The untrained encoder on exactly the evaluation subset of a fine-tuning config."""
     from .encoding import encoder_for
     from .evaluation import embed_task
-    from .suite import evaluate_suite, load_suite
+    from .suite import evaluate_suite
 
     sub = {"tasks": cfg.eval_tasks, "max_queries": cfg.eval_max_queries, "max_candidates": cfg.eval_max_candidates,
            "model": cfg.model, "preset": cfg.preset}
 
     def compute():
-        tasks = {k: t.shrink(cfg.eval_max_queries, cfg.eval_max_candidates) for k, t in
-                 load_suite(preset.with_(max_queries=None, max_candidates=None), cfg.eval_tasks).items()}
+        tasks = eval_subsample(cfg, preset)
         enc, layer = encoder_for(cfg.model)
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t, layer), tasks)
         return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint}
