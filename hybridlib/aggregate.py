@@ -17,8 +17,14 @@ def summary_frame(records: list[dict], dataset: str) -> pd.DataFrame:
         res = r["results"].get(dataset)
         if res is None:
             continue
-        row = {"strategy": _label(c), "alpha": c.get("alpha"), "seed": c.get("seed"), "model": c.get("model"),
-               "transform": c.get("transform", "none"), "protocol": c.get("protocol")}
+        row = {
+            "strategy": _label(c),
+            "alpha": c.get("alpha"),
+            "seed": c.get("seed"),
+            "model": c.get("model"),
+            "transform": c.get("transform", "none"),
+            "protocol": c.get("protocol"),
+        }
         if "summary" in res:
             row.update(res["summary"])
         else:

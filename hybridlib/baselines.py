@@ -24,14 +24,21 @@ class BaselineConfig:
     max_candidates: int | None
 
 
-def run_baseline(method: str, preset: Preset, model: str | None = None, tasks: tuple[str, ...] | None = None,
-                 force: bool = False) -> dict:
+def run_baseline(
+    method: str, preset: Preset, model: str | None = None, tasks: tuple[str, ...] | None = None, force: bool = False
+) -> dict:
     """Evaluate BM25 or a frozen encoder on the preset's suite (cached under ``results/baselines``)."""
     if method not in ("bm25", "dense"):
         raise ValueError(f"unknown baseline method {method!r}; known: 'bm25', 'dense'")
     suite = load_suite(preset, tasks)
-    cfg = BaselineConfig(method, model if method == "dense" else None, preset.name, tuple(suite),
-                         preset.max_queries, preset.max_candidates)
+    cfg = BaselineConfig(
+        method,
+        model if method == "dense" else None,
+        preset.name,
+        tuple(suite),
+        preset.max_queries,
+        preset.max_candidates,
+    )
 
     def compute():
         from .suite import evaluate_suite

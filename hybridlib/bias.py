@@ -32,8 +32,11 @@ def answer_ranks(scorer: DenseScorer, task: RetrievalTask, block: int = 256) -> 
             rs = np.take_along_axis(scores, np.where(valid, r, 0), 1)
             ranks = (scores[:, :, None] > rs[:, None, :]).sum(1) + 1
             qi, ri = np.nonzero(valid)
-            rows.append(pd.DataFrame({"query_id": qids[s + qi], "query_lang": x,
-                                      "answer_lang": clang[r[qi, ri]], "rank": ranks[qi, ri]}))
+            rows.append(
+                pd.DataFrame(
+                    {"query_id": qids[s + qi], "query_lang": x, "answer_lang": clang[r[qi, ri]], "rank": ranks[qi, ri]}
+                )
+            )
     out = pd.concat(rows, ignore_index=True)
     out["same_language"] = out.query_lang == out.answer_lang
     return out

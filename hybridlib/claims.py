@@ -26,17 +26,32 @@ def _compare(a: pd.Series, b: pd.Series, filt=None) -> dict:
     return paired_test(df.a.to_numpy(), df.b.to_numpy())
 
 
-def claims_table(records: list[dict], protocol_records: dict[str, list[dict]] | None = None,
-                 dataset: str = "xquad-r", subdir: str = "") -> pd.DataFrame:
+def claims_table(
+    records: list[dict],
+    protocol_records: dict[str, list[dict]] | None = None,
+    dataset: str = "xquad-r",
+    subdir: str = "",
+) -> pd.DataFrame:
     """One row per claim. ``records``: the main-protocol runs (all three strategies, all seeds);
     ``protocol_records``: runs per protocol for the unseen-language claim."""
     g = group_by_strategy(records)
     rows = []
 
     def add(claim, comparison, res, expect, relative=None, margin=0.0):
-        rows.append({"claim": claim, "comparison": comparison, "effect": res["diff"], "ci_low": res["ci_low"],
-                     "ci_high": res["ci_high"], "p": res["p"], "n_queries": res["n"], "expect": expect,
-                     "margin": margin, "relative": relative})
+        rows.append(
+            {
+                "claim": claim,
+                "comparison": comparison,
+                "effect": res["diff"],
+                "ci_low": res["ci_low"],
+                "ci_high": res["ci_high"],
+                "p": res["p"],
+                "n_queries": res["n"],
+                "expect": expect,
+                "margin": margin,
+                "relative": relative,
+            }
+        )
 
     if not {"X-X-mono", "X-Y", "Hybrid"} <= set(g):
         raise ValueError(f"claims need X-X-mono, X-Y and Hybrid runs; have {sorted(g)}")
@@ -44,8 +59,13 @@ def claims_table(records: list[dict], protocol_records: dict[str, list[dict]] | 
         key = f"{dataset}/{setting}/mAP"
         hyb, xx, xy = (_pq(g, s, key, subdir) for s in ("Hybrid", "X-X-mono", "X-Y"))
         best_other = "X-X-mono" if xx.mean() >= xy.mean() else "X-Y"
-        add(f"Hybrid best or close in {name} ({dataset} mAP)", f"Hybrid − {best_other}",
-            _compare(hyb, xx if best_other == "X-X-mono" else xy), "not-worse", margin=CLOSE_MARGIN)
+        add(
+            f"Hybrid best or close in {name} ({dataset} mAP)",
+            f"Hybrid − {best_other}",
+            _compare(hyb, xx if best_other == "X-X-mono" else xy),
+            "not-worse",
+            margin=CLOSE_MARGIN,
+        )
         if setting == "mono":
             for other, s in (("X-Y", xy), ("Hybrid", hyb)):
                 add(f"X-X-mono best in Mo ({dataset} mAP)", f"X-X-mono − {other}", _compare(xx, s), "greater")
@@ -55,8 +75,13 @@ def claims_table(records: list[dict], protocol_records: dict[str, list[dict]] | 
     rd_key = f"{dataset}/multi/rank_distance"
     rd_h, rd_x = _pq(g, "Hybrid", rd_key, subdir), _pq(g, "X-X-mono", rd_key, subdir)
     res = _compare(rd_x, rd_h)  # positive = Hybrid lower
-    add(f"Hybrid cuts rank distance vs X-X-mono by 13–30% ({dataset})", "RD(X-X-mono) − RD(Hybrid)", res, "greater",
-        relative=res["diff"] / max(rd_x.mean(), 1e-9))
+    add(
+        f"Hybrid cuts rank distance vs X-X-mono by 13–30% ({dataset})",
+        "RD(X-X-mono) − RD(Hybrid)",
+        res,
+        "greater",
+        relative=res["diff"] / max(rd_x.mean(), 1e-9),
+    )
     for proto, langs in UNSEEN.items():
         recs = (protocol_records or {}).get(proto)
         if not recs:
@@ -66,19 +91,28 @@ def claims_table(records: list[dict], protocol_records: dict[str, list[dict]] | 
         hyb = per_query(gp["Hybrid"], f"{ds}/multi/mAP", subdir)
         for other in ("X-X-mono", "X-Y"):
             oth = per_query(gp[other], f"{ds}/multi/mAP", subdir)
-            add(f"Hybrid generalises to unseen languages ({proto}, {'/'.join(langs)} queries, Mul mAP)",
-                f"Hybrid − {other}", _compare(hyb, oth, lambda q, langs=langs: q.split("/")[0] in langs), "not-worse",
-                margin=CLOSE_MARGIN)
+            add(
+                f"Hybrid generalises to unseen languages ({proto}, {'/'.join(langs)} queries, Mul mAP)",
+                f"Hybrid − {other}",
+                _compare(hyb, oth, lambda q, langs=langs: q.split("/")[0] in langs),
+                "not-worse",
+                margin=CLOSE_MARGIN,
+            )
     mir = [k for k in _keys(records[0], subdir) if k.startswith("miracl-pooled/") and k.endswith("/nDCG@10")]
     if mir:
         xx = pd.concat([_pq(g, "X-X-mono", k, subdir) for k in mir])
         hyb = pd.concat([_pq(g, "Hybrid", k, subdir) for k in mir])
-        add("On MIRACL X-X-mono beats Hybrid (pooled mini-MIRACL nDCG@10)", "X-X-mono − Hybrid",
-            _compare(xx, hyb), "greater")
+        add(
+            "On MIRACL X-X-mono beats Hybrid (pooled mini-MIRACL nDCG@10)",
+            "X-X-mono − Hybrid",
+            _compare(xx, hyb),
+            "greater",
+        )
     df = pd.DataFrame(rows)
     df["p_holm"] = holm(df.p.to_numpy())
-    df["verdict"] = [verdict(r.effect, r.ci_low, r.ci_high, r.p_holm, r.expect, margin=r.margin)
-                     for r in df.itertuples()]
+    df["verdict"] = [
+        verdict(r.effect, r.ci_low, r.ci_high, r.p_holm, r.expect, margin=r.margin) for r in df.itertuples()
+    ]
     rd = df.claim.str.startswith("Hybrid cuts rank distance")
     # the 13–30% size: supported only if the reduction is significant and at least 13%
     df.loc[rd & (df.verdict == "supported") & (df.relative < 0.13), "verdict"] = "inconclusive (smaller than 13%)"

@@ -117,8 +117,15 @@ def _is_mean_normalised(model) -> bool:
     return getattr(pooling, "pooling_mode", None) == "mean" or getattr(pooling, "pooling_mode_mean_tokens", False)
 
 
-def forward_texts(model, texts: list[str], layers: tuple[int, ...] | None = None, token_budget: int = 8192,
-                  max_batch: int = 128, show_progress: bool = True, desc: str = "encode") -> tuple[np.ndarray, EncodeStats]:
+def forward_texts(
+    model,
+    texts: list[str],
+    layers: tuple[int, ...] | None = None,
+    token_budget: int = 8192,
+    max_batch: int = 128,
+    show_progress: bool = True,
+    desc: str = "encode",
+) -> tuple[np.ndarray, EncodeStats]:
     """Encode ``texts`` (prompt already included) with length-sorted, token-budget batches.
 
     Returns ``(n, d)`` embeddings of the model's output, or ``(n, len(layers), d)`` mean-pooled and
@@ -200,8 +207,16 @@ class Encoder:
     every depth variant is served from one pass; ``encode(..., layer=6)`` picks one.
     """
 
-    def __init__(self, model, name: str, layers: tuple[int, ...] | None = None, root: str | Path | None = None,
-                 fingerprint: str | None = None, chunk: int = EmbeddingCache.SHARD, show_progress: bool = True):
+    def __init__(
+        self,
+        model,
+        name: str,
+        layers: tuple[int, ...] | None = None,
+        root: str | Path | None = None,
+        fingerprint: str | None = None,
+        chunk: int = EmbeddingCache.SHARD,
+        show_progress: bool = True,
+    ):
         from .models import fingerprint as fp
 
         self.model, self.name, self.layers = model, name, layers
@@ -232,8 +247,7 @@ class Encoder:
             bar = tqdm(total=len(todo), desc=f"{self.name} {kind}", disable=_quiet(self.show_progress), unit="text")
             for s in range(0, len(todo), self.chunk):
                 part = todo[s : s + self.chunk]
-                emb, st = forward_texts(self.model, [prompt + texts[i] for i in part], self.layers,
-                                        show_progress=False)
+                emb, st = forward_texts(self.model, [prompt + texts[i] for i in part], self.layers, show_progress=False)
                 self.cache.add([keys[i] for i in part], emb)
                 n_tok, n_pad = n_tok + st.tokens, n_pad + st.padded_tokens
                 bar.update(len(part))

@@ -55,8 +55,9 @@ class DenseScorer:
 
     def map(self, fn) -> DenseScorer:
         """Apply an embedding transform ``fn(x, kind)`` (``kind`` = ``"query"``/``"passage"``)."""
-        return DenseScorer(fn(self.queries, "query"), fn(self.candidates, "passage"),
-                           self.query_index, self.candidate_index)
+        return DenseScorer(
+            fn(self.queries, "query"), fn(self.candidates, "passage"), self.query_index, self.candidate_index
+        )
 
 
 def topk(queries: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +78,9 @@ def run_frame(task: RetrievalTask, scorer: DenseScorer, k: int = 100) -> pd.Data
     c = scorer.candidates[scorer._rows(task.candidates.index.to_numpy(), scorer.candidate_index, "candidates")]
     scores, idx = topk(q, c, k)
     qids = np.repeat(task.queries.query_id.to_numpy(), idx.shape[1])
-    return pd.DataFrame({"query_id": qids, "doc_id": task.candidates.doc_id.to_numpy()[idx.ravel()],
-                         "score": scores.ravel()})
+    return pd.DataFrame(
+        {"query_id": qids, "doc_id": task.candidates.doc_id.to_numpy()[idx.ravel()], "score": scores.ravel()}
+    )
 
 
 def embed_task(encoder, task: RetrievalTask, layer: int | None = None) -> DenseScorer:
@@ -123,19 +125,33 @@ class LareqaResult:
         mo = {m: np.nanmean([s.mean(m) for s in self.mono.values()]) for m in ("mAP", "R@1")}
         cr = {m: np.nanmean([s.mean(m) for s in self.cross.values()]) for m in ("mAP", "R@1")}
         mul = {m: np.nanmean([s.mean(m) for s in self.multi.values()]) for m in ("mAP", "R@10", "rank_distance")}
-        return {"Mo_mAP": mo["mAP"], "Mo_R@1": mo["R@1"], "Cr_mAP": cr["mAP"], "Cr_R@1": cr["R@1"],
-                "Mul_mAP": mul["mAP"], "Mul_R@10": mul["R@10"], "RD": mul["rank_distance"]}
+        return {
+            "Mo_mAP": mo["mAP"],
+            "Mo_R@1": mo["R@1"],
+            "Cr_mAP": cr["mAP"],
+            "Cr_R@1": cr["R@1"],
+            "Mul_mAP": mul["mAP"],
+            "Mul_R@10": mul["R@10"],
+            "RD": mul["rank_distance"],
+        }
 
     def per_language(self) -> pd.DataFrame:
         """One row per language: Mo (x->x), Cr (mean of x->y over y), Mul (x->all), rank distance."""
         rows = []
         for x in self.langs:
             cr = [s for (a, _), s in self.cross.items() if a == x]
-            rows.append({"lang": x, "Mo_mAP": self.mono[x].mean("mAP"), "Mo_R@1": self.mono[x].mean("R@1"),
-                         "Cr_mAP": float(np.nanmean([s.mean("mAP") for s in cr])),
-                         "Cr_R@1": float(np.nanmean([s.mean("R@1") for s in cr])),
-                         "Mul_mAP": self.multi[x].mean("mAP"), "Mul_R@10": self.multi[x].mean("R@10"),
-                         "RD": self.multi[x].mean("rank_distance")})
+            rows.append(
+                {
+                    "lang": x,
+                    "Mo_mAP": self.mono[x].mean("mAP"),
+                    "Mo_R@1": self.mono[x].mean("R@1"),
+                    "Cr_mAP": float(np.nanmean([s.mean("mAP") for s in cr])),
+                    "Cr_R@1": float(np.nanmean([s.mean("R@1") for s in cr])),
+                    "Mul_mAP": self.multi[x].mean("mAP"),
+                    "Mul_R@10": self.multi[x].mean("R@10"),
+                    "RD": self.multi[x].mean("rank_distance"),
+                }
+            )
         return pd.DataFrame(rows).set_index("lang")
 
     def cross_matrix(self, metric: str = "mAP") -> pd.DataFrame:
@@ -161,8 +177,10 @@ class LareqaResult:
             out[f"{name}/query_id"] = ids
             for m in ("mAP", "R@1", "R@10") + (("rank_distance",) if name == "multi" else ()):
                 out[f"{name}/{m}"] = np.concatenate([part[x].values[m] for x in self.langs])
-        frames = [pd.DataFrame({"query_id": s.query_ids, "mAP": s.values["mAP"], "R@1": s.values["R@1"]})
-                  for s in self.cross.values()]
+        frames = [
+            pd.DataFrame({"query_id": s.query_ids, "mAP": s.values["mAP"], "R@1": s.values["R@1"]})
+            for s in self.cross.values()
+        ]
         cr = pd.concat(frames).groupby("query_id", sort=True).mean()
         out["cross/query_id"] = cr.index.to_numpy()
         out["cross/mAP"], out["cross/R@1"] = cr["mAP"].to_numpy(), cr["R@1"].to_numpy()
@@ -192,8 +210,11 @@ def evaluate_pooled(scorer: Scorer, task: RetrievalTask, group: str = "lang") ->
     out = {}
     for g in sorted(task.queries[group].unique()):
         qs = task.queries[task.queries[group] == g]
-        cands = task.candidates[task.candidates[group] == g] if group in task.candidates else \
-            task.candidates[task.candidates["lang"] == g]
+        cands = (
+            task.candidates[task.candidates[group] == g]
+            if group in task.candidates
+            else task.candidates[task.candidates["lang"] == g]
+        )
         qrels = task.qrels[np.isin(task.qrels["q_row"], qs.index) & np.isin(task.qrels["d_row"], cands.index)]
         sub = RetrievalTask(f"{task.name}/{g}", qs, cands, qrels)
         out[g] = score_task(scorer, sub)
@@ -202,8 +223,9 @@ def evaluate_pooled(scorer: Scorer, task: RetrievalTask, group: str = "lang") ->
 
 def pooled_table(result: dict[str, SettingScores], metrics=("nDCG@10", "R@100")) -> pd.DataFrame:
     """Per-language means with the mean and median over languages (the paper's Tables 12-13 form)."""
-    df = pd.DataFrame({g: {m: s.mean(m) for m in metrics} | {"n_queries": len(s.query_ids)}
-                       for g, s in result.items()}).T
+    df = pd.DataFrame(
+        {g: {m: s.mean(m) for m in metrics} | {"n_queries": len(s.query_ids)} for g, s in result.items()}
+    ).T
     n = len(result)
     df.loc["mean"] = df.iloc[:n, : len(metrics)].mean()
     df.loc["median"] = df.iloc[:n, : len(metrics)].median()

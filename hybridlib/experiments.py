@@ -48,16 +48,35 @@ def max_groups_for(preset: Preset, protocol: str) -> int | None:
     return preset.train_max_groups if protocol == "mlqa-test" else None
 
 
-def head_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None,
-                eval_tasks: tuple[str, ...] | None = None, transform: str = "none", kind: str = "linear",
-                negatives: str = "random") -> HeadRunConfig:
+def head_config(
+    preset: Preset,
+    protocol: str,
+    alpha: float,
+    seed: int,
+    model: str | None = None,
+    eval_tasks: tuple[str, ...] | None = None,
+    transform: str = "none",
+    kind: str = "linear",
+    negatives: str = "random",
+) -> HeadRunConfig:
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
     name, alpha = strategy_for_alpha(alpha)
-    return HeadRunConfig(protocol, name, alpha, seed, model or preset.model, preset.name,
-                         HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
-                         max_groups_for(preset, protocol), negatives, tuple(eval_tasks or PROTOCOLS[protocol]),
-                         preset.max_queries, preset.max_candidates, transform)
+    return HeadRunConfig(
+        protocol,
+        name,
+        alpha,
+        seed,
+        model or preset.model,
+        preset.name,
+        HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
+        max_groups_for(preset, protocol),
+        negatives,
+        tuple(eval_tasks or PROTOCOLS[protocol]),
+        preset.max_queries,
+        preset.max_candidates,
+        transform,
+    )
 
 
 def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
@@ -76,8 +95,11 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
     enc, layer = encoder_for(cfg.model)
 
     def emb(df):
-        return (enc.encode(df.q_text.tolist(), "query", layer), enc.encode(df.p_text.tolist(), "passage", layer),
-                enc.encode(df.neg_text.tolist(), "passage", layer))
+        return (
+            enc.encode(df.q_text.tolist(), "query", layer),
+            enc.encode(df.p_text.tolist(), "passage", layer),
+            enc.encode(df.neg_text.tolist(), "passage", layer),
+        )
 
     (q, p, n), vq = emb(train), emb(val)
     pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks)
@@ -93,10 +115,16 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
         qlang, clang = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
         return s.map(lambda x, kind: head.transform(pre(x, kind, qlang if kind == "query" else clang)))
 
-    info = {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer, "n_train": len(train),
-            "n_val": len(val), "dropped_overlap": dropped,
-            "train": {k: log[k] for k in ("mono_batches", "steps_run", "best_val_loss") if k in log} |
-                     {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]}}
+    info = {
+        "model": cfg.model,
+        "fingerprint": enc.fingerprint,
+        "layer": layer,
+        "n_train": len(train),
+        "n_val": len(val),
+        "dropped_overlap": dropped,
+        "train": {k: log[k] for k in ("mono_batches", "steps_run", "best_val_loss") if k in log}
+        | {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]},
+    }
     return scorer_for, info
 
 

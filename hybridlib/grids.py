@@ -18,7 +18,7 @@ from .protocols import PROTOCOLS
 MAIN_ALPHAS = {"X-Y": 0.0, "Hybrid": 0.5, "X-X-mono": 1.0}
 MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
-NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train")
+NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train")
 
 
 def label(cfg: HeadRunConfig | dict) -> str:
@@ -42,23 +42,33 @@ def main_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> li
     return [head_config(preset, p, a, s) for p in protocols for a in MAIN_ALPHAS.values() for s in preset.seeds]
 
 
-def scaling_grid(preset: Preset, models: Iterable[str] | None = None,
-                 seeds: Iterable[int] | None = None) -> list[HeadRunConfig]:
+def scaling_grid(
+    preset: Preset, models: Iterable[str] | None = None, seeds: Iterable[int] | None = None
+) -> list[HeadRunConfig]:
     """Model size (mE5-small depth L, or any list of names) × strategy × seed, on the low-resource
     tasks; seed-major, so an interrupted grid has whole seeds done."""
     models = list(models) if models else [f"{preset.model}:L{d}" for d in preset.depths]
-    return [head_config(preset, "mlqa-test", a, s, model=m, eval_tasks=SCALING_TASKS)
-            for s in (seeds or preset.ext_seeds) for m in models for a in MAIN_ALPHAS.values()]
+    return [
+        head_config(preset, "mlqa-test", a, s, model=m, eval_tasks=SCALING_TASKS)
+        for s in (seeds or preset.ext_seeds)
+        for m in models
+        for a in MAIN_ALPHAS.values()
+    ]
 
 
 def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[HeadRunConfig]:
     """Centring (train-side and eval-pool means) combined with each strategy's head (seed-major)."""
-    return [head_config(preset, "mlqa-test", a, s, transform=t)
-            for s in (seeds or preset.ext_seeds) for t in ("center-train", "center-eval") for a in MAIN_ALPHAS.values()]
+    return [
+        head_config(preset, "mlqa-test", a, s, transform=t)
+        for s in (seeds or preset.ext_seeds)
+        for t in ("center-train", "center-eval")
+        for a in MAIN_ALPHAS.values()
+    ]
 
 
-def run_grid(configs: list[HeadRunConfig], preset: Preset, desc: str = "runs",
-             on_done: Callable[[dict], None] | None = None) -> list[dict]:
+def run_grid(
+    configs: list[HeadRunConfig], preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
+) -> list[dict]:
     out = []
     for cfg in tqdm(configs, desc=desc):
         rec = run_head(cfg, preset)

@@ -58,9 +58,15 @@ class Head(nn.Module):
             return torch.nn.functional.normalize(out, dim=-1).numpy()
 
 
-def train_head(composer: BatchComposer, q: np.ndarray, p: np.ndarray, n: np.ndarray, cfg: HeadConfig,
-               seed: int, val: tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]] | None = None
-               ) -> tuple[Head, dict]:
+def train_head(
+    composer: BatchComposer,
+    q: np.ndarray,
+    p: np.ndarray,
+    n: np.ndarray,
+    cfg: HeadConfig,
+    seed: int,
+    val: tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]] | None = None,
+) -> tuple[Head, dict]:
     """Train a head on example-aligned embeddings ``q``, ``p``, ``n`` (rows = composer examples).
 
     ``val`` = (queries, positives, negatives, batches): validation embeddings and the fixed batches
@@ -76,8 +82,9 @@ def train_head(composer: BatchComposer, q: np.ndarray, p: np.ndarray, n: np.ndar
     def val_loss() -> float:
         with torch.no_grad():
             vq, vp, vn = vals
-            return float(np.mean([info_nce(head(vq[b]), head(vp[b]), head(vn[b]), cfg.scale).item()
-                                  for b in val_batches]))
+            return float(
+                np.mean([info_nce(head(vq[b]), head(vp[b]), head(vn[b]), cfg.scale).item() for b in val_batches])
+            )
 
     batches = composer.batches_with_kind(cfg.steps)
     log = {"train_loss": [], "val_loss": [], "mono_batches": int(sum(m for _, m in batches))}

@@ -86,16 +86,32 @@ def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
 
         f = read_e5_file()
         torch.manual_seed(seed)
-        cfg = BertConfig(vocab_size=f.config["vocab_size"], hidden_size=hidden, num_hidden_layers=layers,
-                         num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=514,
-                         type_vocab_size=1, pad_token_id=1)
+        cfg = BertConfig(
+            vocab_size=f.config["vocab_size"],
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=2,
+            intermediate_size=2 * hidden,
+            max_position_embeddings=514,
+            type_vocab_size=1,
+            pad_token_id=1,
+        )
         BertModel(cfg, add_pooling_layer=False).save_pretrained(out / "hf")
-        PreTrainedTokenizerFast(tokenizer_object=build_tokenizer(f), bos_token="<s>", eos_token="</s>",
-                                cls_token="<s>", sep_token="</s>", pad_token="<pad>", unk_token="<unk>",
-                                mask_token="<mask>", model_max_length=512).save_pretrained(out / "hf")
+        PreTrainedTokenizerFast(
+            tokenizer_object=build_tokenizer(f),
+            bos_token="<s>",
+            eos_token="</s>",
+            cls_token="<s>",
+            sep_token="</s>",
+            pad_token="<pad>",
+            unk_token="<unk>",
+            mask_token="<mask>",
+            model_max_length=512,
+        ).save_pretrained(out / "hf")
         tr = Transformer(str(out / "hf"), max_seq_length=128)
-        SentenceTransformer(modules=[tr, Pooling(hidden, "mean"), Normalize()], prompts=PROMPTS,
-                            device="cpu").save(str(out))
+        SentenceTransformer(modules=[tr, Pooling(hidden, "mean"), Normalize()], prompts=PROMPTS, device="cpu").save(
+            str(out)
+        )
 
     return _build_once(target, build)
 

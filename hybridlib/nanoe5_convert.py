@@ -141,10 +141,7 @@ def build_tokenizer(f: E5File):
 
     vocab = list(zip(f.pieces, f.scores))
     tok = Tokenizer(models.Unigram(vocab, unk_id=f.specials["unk"], byte_fallback=False))
-    norm = [
-        normalizers.Replace(chr(cp), "".join(chr(c) for c in repl))
-        for cp, repl in sorted(f.normalisation.items())
-    ]
+    norm = [normalizers.Replace(chr(cp), "".join(chr(c) for c in repl)) for cp, repl in sorted(f.normalisation.items())]
     norm.append(normalizers.Replace(Regex(" {2,}"), " "))
     tok.normalizer = normalizers.Sequence(norm)
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
@@ -251,9 +248,7 @@ def convert(out_dir: str | Path, n_layers: int | None = None, weights: str | Pat
     del bert
     transformer = Transformer(str(hf_dir), max_seq_length=512)
     modules = [transformer, Pooling(transformer.get_embedding_dimension(), "mean"), Normalize()]
-    model = SentenceTransformer(
-        modules=modules, prompts={"query": "query: ", "passage": "passage: "}, device="cpu"
-    )
+    model = SentenceTransformer(modules=modules, prompts={"query": "query: ", "passage": "passage: "}, device="cpu")
     model.save(str(out_dir))
     torch.manual_seed(0)
     return out_dir

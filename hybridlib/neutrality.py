@@ -7,6 +7,9 @@
   label-free).
 - ``erase-train``: project out the span of the language-mean differences (the directions a linear
   classifier uses to tell the training languages apart), fitted on training-side text.
+- ``leace-train``: LEACE (Belrose et al. 2023, ``concept-erasure`` package), the least-squares
+  optimal linear eraser that makes the language one-hot unpredictable by any linear classifier,
+  fitted on training-side text (queries and passages pooled), then re-normalise.
 - ``none``: identity.
 
 ``fit_transform`` returns ``pre(x, kind, langs) -> x'`` used before the head and before scoring.
@@ -19,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-TRANSFORMS = ("none", "center-train", "center-eval", "erase-train")
+TRANSFORMS = ("none", "center-train", "center-eval", "erase-train", "leace-train")
 
 Pre = Callable[[np.ndarray, str, np.ndarray], np.ndarray]
 
@@ -63,8 +66,35 @@ def eraser(means: dict[str, dict[str, np.ndarray]]) -> Pre:
     return pre
 
 
-def fit_transform(name: str, train: pd.DataFrame | None, q: np.ndarray | None, p: np.ndarray | None,
-                  encoder=None, layer: int | None = None, tasks: dict | None = None) -> Pre:
+def leace(x: np.ndarray, langs) -> Pre:
+    """LEACE eraser of the language label fitted on ``x`` (rows) with labels ``langs``."""
+    import torch
+    from concept_erasure import LeaceEraser
+
+    langs = np.asarray(langs)
+    names = np.unique(langs)
+    if len(names) < 2:
+        raise ValueError(f"LEACE needs text in at least two languages to fit, got {names.tolist()}")
+    z = torch.from_numpy((langs[:, None] == names[None, :]).astype(np.float64))
+    fitted = LeaceEraser.fit(torch.from_numpy(x.astype(np.float64)), z)
+
+    def pre(x: np.ndarray, kind: str, langs) -> np.ndarray:
+        with torch.no_grad():
+            out = fitted(torch.from_numpy(x.astype(np.float64))).numpy()
+        return _normalise(out).astype(np.float32)
+
+    return pre
+
+
+def fit_transform(
+    name: str,
+    train: pd.DataFrame | None,
+    q: np.ndarray | None,
+    p: np.ndarray | None,
+    encoder=None,
+    layer: int | None = None,
+    tasks: dict | None = None,
+) -> Pre:
     """Build a transform from training-side embeddings (``q``, ``p`` aligned with ``train``) or,
     for ``center-eval``, from the evaluation pools in ``tasks`` (encoded with ``encoder``)."""
     if name not in TRANSFORMS:
@@ -78,7 +108,10 @@ def fit_transform(name: str, train: pd.DataFrame | None, q: np.ndarray | None, p
             ps.append(encoder.encode(t.candidates.text.tolist(), "passage", layer))
             ql += t.queries.lang.tolist()
             pl += t.candidates.lang.tolist()
-        return centerer({"query": language_means(np.concatenate(qs), ql),
-                         "passage": language_means(np.concatenate(ps), pl)})
+        return centerer(
+            {"query": language_means(np.concatenate(qs), ql), "passage": language_means(np.concatenate(ps), pl)}
+        )
+    if name == "leace-train":
+        return leace(np.concatenate([q, p]), np.concatenate([train.q_lang.to_numpy(), train.p_lang.to_numpy()]))
     means = {"query": language_means(q, train.q_lang), "passage": language_means(p, train.p_lang)}
     return centerer(means) if name == "center-train" else eraser(means)

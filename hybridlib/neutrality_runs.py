@@ -27,8 +27,16 @@ class TransformConfig:
 
 def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None) -> dict:
     """Evaluate ``transform`` (see :mod:`hybridlib.neutrality`) with no training at all."""
-    cfg = TransformConfig(transform, model or preset.model, preset.name, protocol, preset.train_max_groups,
-                          PROTOCOLS[protocol], preset.max_queries, preset.max_candidates)
+    cfg = TransformConfig(
+        transform,
+        model or preset.model,
+        preset.name,
+        protocol,
+        preset.train_max_groups,
+        PROTOCOLS[protocol],
+        preset.max_queries,
+        preset.max_candidates,
+    )
 
     def compute():
         tasks = load_suite(preset, cfg.eval_tasks)

@@ -17,8 +17,13 @@ warnings.filterwarnings("ignore", message=".*Pandas4Warning.*")
 warnings.filterwarnings("ignore", category=FutureWarning, module="seaborn")
 sns.set_theme(style="whitegrid", context="notebook")
 
-STRATEGY_COLORS = {"zero-shot": "#888888", "BM25": "#bbbbbb", "X-X-mono": "#1f77b4", "X-Y": "#ff7f0e",
-                   "Hybrid": "#2ca02c"}
+STRATEGY_COLORS = {
+    "zero-shot": "#888888",
+    "BM25": "#bbbbbb",
+    "X-X-mono": "#1f77b4",
+    "X-Y": "#ff7f0e",
+    "Hybrid": "#2ca02c",
+}
 
 
 def save(fig, name: str, preset: str = "cpu") -> Path:

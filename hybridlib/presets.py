@@ -36,6 +36,7 @@ class Preset:
     ft_max_queries: int | None = 150  # fine-tuned models are re-encoded: evaluate on a fixed subsample
     ft_max_candidates: int | None = 300
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
+    ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)
     results_subdir: str = ""  # "" -> results/ ; smoke writes elsewhere
 
@@ -49,19 +50,39 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
-        name="smoke", model="tiny-random", seeds=(0, 1), max_queries=25, max_candidates=120,
+        name="smoke",
+        model="tiny-random",
+        seeds=(0, 1),
+        max_queries=25,
+        max_candidates=120,
         lareqa_langs={"xquad-r": ("en", "de", "ru"), "mlqa-r": ("en", "de", "es")},
-        miracl_langs=("yo", "sw"), afriqa_langs=("hau", "swa"), head_steps=20, head_batch=8,
-        train_max_groups=60, alphas=(0.0, 0.5, 1.0), ft_steps=2, ft_batch=4, depths=(1, 2),
-        ft_eval_tasks=("xquad-r", "miracl-pooled"), ft_max_queries=10, ft_max_candidates=40,
+        miracl_langs=("yo", "sw"),
+        afriqa_langs=("hau", "swa"),
+        head_steps=20,
+        head_batch=8,
+        train_max_groups=60,
+        alphas=(0.0, 0.5, 1.0),
+        ft_steps=2,
+        ft_batch=4,
+        depths=(1, 2),
+        ft_eval_tasks=("xquad-r", "miracl-pooled"),
+        ft_max_queries=10,
+        ft_max_candidates=40,
         results_subdir="smoke",
     ),
-    # extension grids use 3 seeds on the CPU (time); the paper preset uses 5 everywhere
-    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=2000,
-                  extension_seeds=(0, 1, 2)),
-    "paper": Preset(name="paper", model="me5-small", seeds=(0, 1, 2, 3, 4), head_steps=2000,
-                    ft_steps=10000, ft_batch=100, ft_freeze_embeddings=False, ft_max_queries=None,
-                    ft_max_candidates=None, ft_eval_tasks=()),
+    "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=2000),
+    "paper": Preset(
+        name="paper",
+        model="me5-small",
+        seeds=(0, 1, 2, 3, 4),
+        head_steps=2000,
+        ft_steps=10000,
+        ft_batch=100,
+        ft_freeze_embeddings=False,
+        ft_max_queries=None,
+        ft_max_candidates=None,
+        ft_eval_tasks=(),
+    ),
 }
 
 

@@ -55,21 +55,38 @@ def _pairs_mlqa_test(max_groups: int | None, data_seed: int = 0) -> pd.DataFrame
         ids = np.sort(np.random.default_rng(data_seed).choice(ids, size=max_groups, replace=False))
     q, c = q[q.id.isin(ids)], c[c.id.isin(ids)]
     pairs = q.merge(c, on="id", suffixes=("_q", "_p"))
-    return pd.DataFrame({"group": pairs.id, "q_lang": pairs.lang_q, "p_lang": pairs.lang_p,
-                         "q_text": pairs.text_q, "p_text": pairs.text_p, "source": "mlqa-test"})
+    return pd.DataFrame(
+        {
+            "group": pairs.id,
+            "q_lang": pairs.lang_q,
+            "p_lang": pairs.lang_p,
+            "q_text": pairs.text_q,
+            "p_text": pairs.text_p,
+            "source": "mlqa-test",
+        }
+    )
 
 
 def _pairs_lareqa(dataset: str, max_groups: int | None, data_seed: int = 0) -> pd.DataFrame:
     t = load_lareqa(dataset)
     pos = t.qrels[t.qrels.relevance > 0]
     pairs = pos.merge(t.queries[["query_id", "qid", "lang", "text"]], on="query_id").merge(
-        t.candidates[["doc_id", "lang", "text"]], on="doc_id", suffixes=("_q", "_p"))
+        t.candidates[["doc_id", "lang", "text"]], on="doc_id", suffixes=("_q", "_p")
+    )
     groups = np.array(sorted(pairs.qid.unique()))
     if max_groups is not None and max_groups < len(groups):
         keep = np.random.default_rng(data_seed).choice(groups, size=max_groups, replace=False)
         pairs = pairs[pairs.qid.isin(keep)]
-    return pd.DataFrame({"group": pairs.qid, "q_lang": pairs.lang_q, "p_lang": pairs.lang_p,
-                         "q_text": pairs.text_q, "p_text": pairs.text_p, "source": dataset})
+    return pd.DataFrame(
+        {
+            "group": pairs.qid,
+            "q_lang": pairs.lang_q,
+            "p_lang": pairs.lang_p,
+            "q_text": pairs.text_q,
+            "p_text": pairs.text_p,
+            "source": dataset,
+        }
+    )
 
 
 def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
@@ -102,8 +119,12 @@ def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
             np.fill_diagonal(scores, -np.inf)
             row_of = pd.Index(texts).get_indexer(df.p_text)
             ranked = np.argsort(-scores, axis=1)[:, :20]  # best non-positive among the top 20
-            pick = np.array([next((j for j in ranked[r] if (texts[j], g) not in positive_of), ranked[r][-1])
-                             for r, g in zip(row_of, groups)])
+            pick = np.array(
+                [
+                    next((j for j in ranked[r] if (texts[j], g) not in positive_of), ranked[r][-1])
+                    for r, g in zip(row_of, groups)
+                ]
+            )
             bad = clashes(pick)
         else:
             raise ValueError(f"unknown hard-negative kind {kind!r}; known: 'random', 'bm25'")
@@ -113,8 +134,13 @@ def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
     return neg
 
 
-def training_examples(protocol: str, max_groups: int | None = None, negatives: str = "random",
-                      seed: int = 0, exclude_langs: tuple[str, ...] = ()) -> pd.DataFrame:
+def training_examples(
+    protocol: str,
+    max_groups: int | None = None,
+    negatives: str = "random",
+    seed: int = 0,
+    exclude_langs: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """The example table the samplers draw from: ``group, q_lang, p_lang, q_text, p_text,
     neg_text, passage_key, source`` (``passage_key`` identifies identical passage texts)."""
     if protocol == "mlqa-test":
@@ -131,8 +157,9 @@ def training_examples(protocol: str, max_groups: int | None = None, negatives: s
     return ex
 
 
-def split_validation(ex: pd.DataFrame, frac: float = 0.05, seed: int = 0, min_groups: int = 32
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_validation(
+    ex: pd.DataFrame, frac: float = 0.05, seed: int = 0, min_groups: int = 32
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hold out whole groups (questions) for the validation loss (at least ``min_groups``)."""
     groups = np.array(sorted(ex.group.unique()))
     n_val = min(len(groups) // 2, max(min_groups, int(len(groups) * frac)))
@@ -154,8 +181,11 @@ def _eval_texts(tasks: dict[str, RetrievalTask]) -> tuple[set[str], set[str]]:
 def drop_overlap(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> tuple[pd.DataFrame, int]:
     """Remove training examples whose query or passage text occurs in an evaluation set."""
     queries, passages = _eval_texts(tasks)
-    bad = ex.q_text.map(normalise).isin(queries) | ex.p_text.map(normalise).isin(passages) | \
-        ex.neg_text.map(normalise).isin(passages)
+    bad = (
+        ex.q_text.map(normalise).isin(queries)
+        | ex.p_text.map(normalise).isin(passages)
+        | ex.neg_text.map(normalise).isin(passages)
+    )
     return ex[~bad].reset_index(drop=True), int(bad.sum())
 
 
@@ -163,13 +193,17 @@ def check_no_leakage(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> None:
     """Raise :class:`LeakageError` if any training text is in an evaluation set, or if a TyDi
     source would be trained on while MIRACL is evaluated."""
     if any(str(s).startswith("tydi") for s in ex.source.unique()) and any("miracl" in n for n in tasks):
-        raise LeakageError("TyDi is a training source while MIRACL is evaluated: TyDi train contains most "
-                           "MIRACL-sw/en/ko dev queries. Remove the TyDi source.")
+        raise LeakageError(
+            "TyDi is a training source while MIRACL is evaluated: TyDi train contains most "
+            "MIRACL-sw/en/ko dev queries. Remove the TyDi source."
+        )
     queries, passages = _eval_texts(tasks)
     q_hits = ex.q_text.map(normalise).isin(queries)
     p_hits = ex.p_text.map(normalise).isin(passages) | ex.neg_text.map(normalise).isin(passages)
     if q_hits.any() or p_hits.any():
         example = ex.q_text[q_hits].head(2).tolist() + ex.p_text[p_hits].str[:60].head(2).tolist()
-        raise LeakageError(f"{int(q_hits.sum())} training queries and {int(p_hits.sum())} training passages "
-                           f"occur in the evaluation sets {sorted(tasks)} (e.g. {example}); "
-                           "use drop_overlap() or another protocol")
+        raise LeakageError(
+            f"{int(q_hits.sum())} training queries and {int(p_hits.sum())} training passages "
+            f"occur in the evaluation sets {sorted(tasks)} (e.g. {example}); "
+            "use drop_overlap() or another protocol"
+        )

@@ -90,7 +90,7 @@ def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
         out = {k: z[k] for k in z.files}
     for k, v in out.items():
         if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
-            with np.load(_ids_dir(subdir) / f"{str(v[0])[len(IDS_REF):]}.npz", allow_pickle=False) as z:
+            with np.load(_ids_dir(subdir) / f"{str(v[0])[len(IDS_REF) :]}.npz", allow_pickle=False) as z:
                 out[k] = z["ids"]
     return out
 
@@ -113,8 +113,13 @@ def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.nd
     return out
 
 
-def cached_run(kind: str, config, compute: Callable[[], tuple[dict, dict[str, np.ndarray], dict]],
-               subdir: str = "", force: bool = False) -> dict:
+def cached_run(
+    kind: str,
+    config,
+    compute: Callable[[], tuple[dict, dict[str, np.ndarray], dict]],
+    subdir: str = "",
+    force: bool = False,
+) -> dict:
     """Return the stored result of ``config`` or compute, store and return it.
 
     ``compute()`` returns ``(summary, per_query_arrays, extra_meta)``; ``extra_meta`` may hold
@@ -125,9 +130,16 @@ def cached_run(kind: str, config, compute: Callable[[], tuple[dict, dict[str, np
         return read_json(js)
     t0 = time.perf_counter()
     summary, arrays, extra = compute()
-    record = {"kind": kind, "config": config_dict(config), "config_hash": config_hash(config),
-              "versions": versions(), "wall_seconds": round(time.perf_counter() - t0, 2),
-              "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra, "results": summary}
+    record = {
+        "kind": kind,
+        "config": config_dict(config),
+        "config_hash": config_hash(config),
+        "versions": versions(),
+        "wall_seconds": round(time.perf_counter() - t0, 2),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **extra,
+        "results": summary,
+    }
     write_npz(npz, **_compact(arrays, subdir))  # arrays first: the JSON marks the run as complete
     write_json(js, record)
     return record

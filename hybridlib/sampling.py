@@ -76,8 +76,14 @@ def validation_batches(examples: pd.DataFrame, batch_size: int, seed: int = 1234
 class BatchComposer:
     """Draws batches of example indices that obey a strategy."""
 
-    def __init__(self, examples: pd.DataFrame, strategy: Strategy, batch_size: int, seed: int = 0,
-                 source_weights: dict[str, float] | None = None):
+    def __init__(
+        self,
+        examples: pd.DataFrame,
+        strategy: Strategy,
+        batch_size: int,
+        seed: int = 0,
+        source_weights: dict[str, float] | None = None,
+    ):
         missing = [c for c in EXAMPLE_COLUMNS if c not in examples.columns]
         if missing:
             raise ValueError(f"training examples lack columns {missing}")
@@ -91,8 +97,11 @@ class BatchComposer:
             idx = df.index.to_numpy()
             m = mono[idx]
             # a language whose pairs cannot fill one batch with distinct questions takes no mono batches
-            mono_by_lang = {lang: g.index.to_numpy() for lang, g in df[m].groupby("q_lang", sort=True)
-                            if min(g.group.nunique(), g.passage_key.nunique()) >= batch_size}
+            mono_by_lang = {
+                lang: g.index.to_numpy()
+                for lang, g in df[m].groupby("q_lang", sort=True)
+                if min(g.group.nunique(), g.passage_key.nunique()) >= batch_size
+            }
             cross_by_pair = {pair: g.index.to_numpy() for pair, g in df[~m].groupby(["q_lang", "p_lang"], sort=True)}
             if df[~m].group.nunique() < batch_size:
                 cross_by_pair = {}

@@ -42,8 +42,13 @@ def paired_test(a, b, n_resamples: int = 10000, seed: int = 0) -> dict:
     signs = rng.choice([-1.0, 1.0], size=(n_resamples, len(d)))
     null = (signs * d).mean(1)
     p = float((np.abs(null) >= abs(d.mean()) - 1e-15).mean())
-    return {"diff": float(d.mean()), "ci_low": float(np.percentile(boots, 2.5)),
-            "ci_high": float(np.percentile(boots, 97.5)), "p": max(p, 1.0 / n_resamples), "n": int(len(d))}
+    return {
+        "diff": float(d.mean()),
+        "ci_low": float(np.percentile(boots, 2.5)),
+        "ci_high": float(np.percentile(boots, 97.5)),
+        "p": max(p, 1.0 / n_resamples),
+        "n": int(len(d)),
+    }
 
 
 def holm(pvalues) -> np.ndarray:
@@ -58,8 +63,9 @@ def holm(pvalues) -> np.ndarray:
     return adj
 
 
-def verdict(diff: float, ci_low: float, ci_high: float, p_adj: float, expect: str, alpha: float = 0.05,
-            margin: float = 0.0) -> str:
+def verdict(
+    diff: float, ci_low: float, ci_high: float, p_adj: float, expect: str, alpha: float = 0.05, margin: float = 0.0
+) -> str:
     """``supported`` / ``contradicted`` / ``inconclusive`` for a claimed direction.
 
     ``expect="greater"``: the claim is diff > 0. ``expect="not-worse"``: the claim is diff >= -margin

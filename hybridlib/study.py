@@ -24,12 +24,15 @@ def notebooks(only: list[str] | None = None) -> list[Path]:
     if only:
         found = [p for p in found if any(p.stem.startswith(o) for o in only)]
         if not found:
-            raise SystemExit(f"no notebook matches {only}; have {[p.stem for p in sorted(NOTEBOOKS_DIR.glob('[0-9][0-9]_*.py'))]}")
+            raise SystemExit(
+                f"no notebook matches {only}; have {[p.stem for p in sorted(NOTEBOOKS_DIR.glob('[0-9][0-9]_*.py'))]}"
+            )
     return found
 
 
-def execute(source: Path, preset: str, out_dir: Path | None = None, parameters: dict | None = None,
-            kernel_name: str = "python3") -> Path:
+def execute(
+    source: Path, preset: str, out_dir: Path | None = None, parameters: dict | None = None, kernel_name: str = "python3"
+) -> Path:
     """Execute one jupytext notebook with papermill; returns the executed ``.ipynb`` path."""
     import jupytext
     import nbformat
@@ -41,8 +44,14 @@ def execute(source: Path, preset: str, out_dir: Path | None = None, parameters: 
     src = out_dir / f".{source.stem}.input.ipynb"
     nbformat.write(nb, src)
     out = out_dir / f"{source.stem}.ipynb"
-    pm.execute_notebook(str(src), str(out), parameters={"preset": preset, **(parameters or {})},
-                        kernel_name=kernel_name, cwd=str(source.parent), progress_bar=False)
+    pm.execute_notebook(
+        str(src),
+        str(out),
+        parameters={"preset": preset, **(parameters or {})},
+        kernel_name=kernel_name,
+        cwd=str(source.parent),
+        progress_bar=False,
+    )
     src.unlink(missing_ok=True)
     return out
 

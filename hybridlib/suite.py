@@ -36,8 +36,7 @@ def load_suite(preset: Preset, names: tuple[str, ...] | None = None) -> dict[str
         elif name == "miracl-pooled":
             t = load_miracl(list(preset.miracl_langs))
         elif name == "tydi":
-            t = load_tydi_dev([lang for lang in ("sw", "te", "bn")
-                               if preset.name != "smoke" or lang in ("sw",)])
+            t = load_tydi_dev([lang for lang in ("sw", "te", "bn") if preset.name != "smoke" or lang in ("sw",)])
         elif name == "afriqa":
             t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None)
         elif name == "afriqa-translated":
@@ -48,8 +47,9 @@ def load_suite(preset: Preset, names: tuple[str, ...] | None = None) -> dict[str
     return tasks
 
 
-def evaluate_suite(scorer_for: Callable[[RetrievalTask], Scorer], tasks: dict[str, RetrievalTask]
-                   ) -> tuple[dict, dict[str, np.ndarray]]:
+def evaluate_suite(
+    scorer_for: Callable[[RetrievalTask], Scorer], tasks: dict[str, RetrievalTask]
+) -> tuple[dict, dict[str, np.ndarray]]:
     """Score every task; ``scorer_for(task)`` builds the scorer (e.g. embeds the task once)."""
     summary: dict = {}
     arrays: dict[str, np.ndarray] = {}
@@ -61,15 +61,18 @@ def evaluate_suite(scorer_for: Callable[[RetrievalTask], Scorer], tasks: dict[st
                 "summary": {k: float(v) for k, v in res.summary().items()},
                 "per_language": res.per_language().round(6).to_dict(orient="index"),
                 "cross_mAP": res.cross_matrix("mAP").round(6).to_dict(orient="index"),
-                "n_queries": int(len(task.queries)), "n_candidates": int(len(task.candidates)),
+                "n_queries": int(len(task.queries)),
+                "n_candidates": int(len(task.candidates)),
             }
             for k, v in res.per_query_frame().items():
                 arrays[f"{name}/{k}"] = v
         else:
             res = evaluate_pooled(scorer, task, group=POOLED[name])
             table = pooled_table(res)
-            summary[name] = {"per_language": table.round(6).to_dict(orient="index"),
-                             "pooled": bool(task.meta.get("pooled", False))}
+            summary[name] = {
+                "per_language": table.round(6).to_dict(orient="index"),
+                "pooled": bool(task.meta.get("pooled", False)),
+            }
             for g, s in res.items():
                 arrays[f"{name}/{g}/query_id"] = s.query_ids
                 for m in ("nDCG@10", "R@100"):

@@ -34,8 +34,69 @@ def pooled_frame(record: dict, dataset: str, metrics=("nDCG@10", "R@100")) -> pd
     return pd.DataFrame(per).T[[*metrics, "n_queries"]]
 
 
+def _headline(results: dict) -> dict:
+    out = {}
+    for ds, res in results.items():
+        if "summary" in res:
+            out |= {f"{ds} {k}": res["summary"][k] for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP")}
+        elif "per_language" in res:
+            out[f"{ds} nDCG@10"] = res["per_language"]["mean"]["nDCG@10"]
+    return out
+
+
+def finetune_table(preset_name: str, subdir: str = "", models: list[str] | None = None) -> pd.DataFrame:
+    """Stored full fine-tuning runs of a preset (one row per model × strategy, seeds as rows) beside the
+    untrained model on the same evaluation subsample, with steps, steps/s and wall times."""
+    from .grids import label
+    from .runs import list_runs
+
+    def keep(cfg):
+        return cfg["preset"] == preset_name and (models is None or cfg["model"] in models)
+
+    rows = []
+    for r in list_runs("finetune", subdir):
+        if keep(r["config"]):
+            t = r["train"]
+            rows.append(
+                {
+                    "model": r["config"]["model"],
+                    "strategy": label(r["config"]),
+                    "seed": r["config"]["seed"],
+                    "steps": t["steps_run"],
+                    "steps/s": t["steps_per_second"],
+                    "train s": t["train_seconds"],
+                    "eval s": t.get("eval_seconds"),
+                    **_headline(r["results"]),
+                }
+            )
+    for r in list_runs("finetune-zeroshot", subdir):
+        if keep(r["config"]):
+            rows.append(
+                {
+                    "model": r["config"]["model"],
+                    "strategy": "zero-shot (same subsample)",
+                    "seed": None,
+                    **_headline(r["results"]),
+                }
+            )
+    if not rows:
+        return pd.DataFrame()
+    order = {"X-X-mono": 0, "X-Y": 1, "Hybrid": 2}
+    df = pd.DataFrame(rows)
+    df["_o"] = df.strategy.map(order).fillna(-1)
+    return df.sort_values(["model", "_o", "seed"]).drop(columns="_o").set_index(["model", "strategy"])
+
+
 def mean_over_seeds(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames).groupby(level=0, sort=False).mean()
 
 
-__all__ = ["LAREQA_COLUMNS", "lareqa_row", "with_ci", "paper_column", "pooled_frame", "mean_over_seeds"]
+__all__ = [
+    "LAREQA_COLUMNS",
+    "lareqa_row",
+    "with_ci",
+    "paper_column",
+    "pooled_frame",
+    "finetune_table",
+    "mean_over_seeds",
+]

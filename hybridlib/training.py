@@ -32,11 +32,28 @@ class StrategyBatchSampler(DefaultBatchSampler):
     the text dataset the trainer sees (inside a subclass the dataset is ``self.sampler``).
     """
 
-    def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns=None, generator=None,
-                 seed: int = 0, *, examples: pd.DataFrame, strategy: Strategy, n_batches: int,
-                 sampler_seed: int | None = None):
-        super().__init__(dataset, batch_size=batch_size, drop_last=drop_last,
-                         valid_label_columns=valid_label_columns, generator=generator, seed=seed)
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns=None,
+        generator=None,
+        seed: int = 0,
+        *,
+        examples: pd.DataFrame,
+        strategy: Strategy,
+        n_batches: int,
+        sampler_seed: int | None = None,
+    ):
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            drop_last=drop_last,
+            valid_label_columns=valid_label_columns,
+            generator=generator,
+            seed=seed,
+        )
         if len(examples) != len(dataset):
             raise ValueError(f"examples ({len(examples)}) and dataset ({len(dataset)}) are not aligned")
         self.composer = BatchComposer(examples, strategy, batch_size, seed if sampler_seed is None else sampler_seed)
@@ -53,10 +70,25 @@ class StrategyBatchSampler(DefaultBatchSampler):
 class FixedBatchSampler(DefaultBatchSampler):
     """A fixed list of batches (the validation batches of :func:`validation_batches`)."""
 
-    def __init__(self, dataset, batch_size: int, drop_last: bool, valid_label_columns=None, generator=None,
-                 seed: int = 0, *, batches: list):
-        super().__init__(dataset, batch_size=batch_size, drop_last=drop_last,
-                         valid_label_columns=valid_label_columns, generator=generator, seed=seed)
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns=None,
+        generator=None,
+        seed: int = 0,
+        *,
+        batches: list,
+    ):
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            drop_last=drop_last,
+            valid_label_columns=valid_label_columns,
+            generator=generator,
+            seed=seed,
+        )
         self.fixed = [b.tolist() for b in batches]
 
     def __iter__(self):
@@ -80,15 +112,18 @@ class SamplerFactory:
 
     def __call__(self, dataset, **kw) -> StrategyBatchSampler:
         if len(dataset) == len(self.train):
-            return StrategyBatchSampler(dataset, examples=self.train, strategy=self.strategy, n_batches=self.steps, **kw)
+            return StrategyBatchSampler(
+                dataset, examples=self.train, strategy=self.strategy, n_batches=self.steps, **kw
+            )
         return FixedBatchSampler(dataset, batches=validation_batches(self.val, self.batch_size), **kw)
 
 
 def to_dataset(ex: pd.DataFrame):
     from datasets import Dataset
 
-    return Dataset.from_dict({"anchor": ex.q_text.tolist(), "positive": ex.p_text.tolist(),
-                              "negative": ex.neg_text.tolist()})
+    return Dataset.from_dict(
+        {"anchor": ex.q_text.tolist(), "positive": ex.p_text.tolist(), "negative": ex.neg_text.tolist()}
+    )
 
 
 @dataclass(frozen=True)
@@ -117,12 +152,23 @@ def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, mode
     from .experiments import max_groups_for, strategy_for_alpha
 
     name, alpha = strategy_for_alpha(alpha)
-    return FineTuneConfig(protocol, name, alpha, seed, model or preset.model, preset.name, preset.ft_steps,
-                          preset.ft_batch, preset.ft_lr, freeze_embeddings=preset.ft_freeze_embeddings,
-                          cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
-                          train_max_groups=max_groups_for(preset, protocol),
-                          eval_tasks=preset.ft_eval_tasks or PROTOCOLS[protocol],
-                          eval_max_queries=preset.ft_max_queries, eval_max_candidates=preset.ft_max_candidates)
+    return FineTuneConfig(
+        protocol,
+        name,
+        alpha,
+        seed,
+        model or preset.model,
+        preset.name,
+        preset.ft_steps,
+        preset.ft_batch,
+        preset.ft_lr,
+        freeze_embeddings=preset.ft_freeze_embeddings,
+        cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
+        train_max_groups=max_groups_for(preset, protocol),
+        eval_tasks=preset.ft_eval_tasks or PROTOCOLS[protocol],
+        eval_max_queries=preset.ft_max_queries,
+        eval_max_candidates=preset.ft_max_candidates,
+    )
 
 
 def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, dict]:
@@ -156,29 +202,55 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
         loss = MultipleNegativesRankingLoss(model)
     strategy = make_strategy(cfg.strategy, cfg.alpha)
     args = SentenceTransformerTrainingArguments(
-        output_dir=str(out_dir / "checkpoints"), max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,
-        per_device_eval_batch_size=cfg.batch_size, learning_rate=cfg.lr, weight_decay=cfg.weight_decay,
-        warmup_ratio=cfg.warmup_ratio, seed=cfg.seed, data_seed=cfg.seed, eval_strategy="steps",
-        eval_steps=cfg.eval_every, save_strategy="steps", save_steps=cfg.eval_every, save_total_limit=1,
-        load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
-        logging_steps=1, report_to="none", use_cpu=True, disable_tqdm=True, dataloader_drop_last=True,
+        output_dir=str(out_dir / "checkpoints"),
+        max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        warmup_steps=cfg.warmup_ratio,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        eval_strategy="steps",  # v5: float < 1 = ratio
+        eval_steps=cfg.eval_every,
+        save_strategy="steps",
+        save_steps=cfg.eval_every,
+        save_total_limit=1,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        logging_steps=1,
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        dataloader_drop_last=True,
         prompts={"anchor": PROMPTS["query"], "positive": PROMPTS["passage"], "negative": PROMPTS["passage"]},
         batch_sampler=SamplerFactory(train, val, strategy, cfg.steps, cfg.batch_size),
     )
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=to_dataset(train),
-                                         eval_dataset=to_dataset(val), loss=loss,
-                                         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience)])
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(train),
+        eval_dataset=to_dataset(val),
+        loss=loss,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience)],
+    )
     t0 = time.perf_counter()
     out = trainer.train()
     seconds = time.perf_counter() - t0
     model.save(str(out_dir / "model"))
     hist = trainer.state.log_history
-    log = {"train_seconds": round(seconds, 1), "steps_run": int(out.global_step),
-           "steps_per_second": round(out.global_step / seconds, 4), "n_train": len(train), "n_val": len(val),
-           "dropped_overlap": dropped,
-           "train_loss": [round(h["loss"], 4) for h in hist if "loss" in h],
-           "eval_loss": [(h["step"], round(h["eval_loss"], 4)) for h in hist if "eval_loss" in h],
-           "best_checkpoint": trainer.state.best_model_checkpoint is not None}
+    log = {
+        "train_seconds": round(seconds, 1),
+        "steps_run": int(out.global_step),
+        "steps_per_second": round(out.global_step / seconds, 4),
+        "n_train": len(train),
+        "n_val": len(val),
+        "dropped_overlap": dropped,
+        "train_loss": [round(h["loss"], 4) for h in hist if "loss" in h],
+        "eval_loss": [(h["step"], round(h["eval_loss"], 4)) for h in hist if "eval_loss" in h],
+        "best_checkpoint": trainer.state.best_model_checkpoint is not None,
+    }
     return model, log
 
 
@@ -205,8 +277,11 @@ def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> di
         t0 = time.perf_counter()
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t), tasks)
         log["eval_seconds"] = round(time.perf_counter() - t0, 1)
-        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log,
-                                 "checkpoint": str(out_dir / "model")}
+        return (
+            summary,
+            arrays,
+            {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log, "checkpoint": str(out_dir / "model")},
+        )
 
     return cached_run("finetune", cfg, compute, subdir=preset.results_subdir, force=force)
 
@@ -217,8 +292,13 @@ def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:
     from .evaluation import embed_task
     from .suite import evaluate_suite
 
-    sub = {"tasks": cfg.eval_tasks, "max_queries": cfg.eval_max_queries, "max_candidates": cfg.eval_max_candidates,
-           "model": cfg.model, "preset": cfg.preset}
+    sub = {
+        "tasks": cfg.eval_tasks,
+        "max_queries": cfg.eval_max_queries,
+        "max_candidates": cfg.eval_max_candidates,
+        "model": cfg.model,
+        "preset": cfg.preset,
+    }
 
     def compute():
         tasks = eval_subsample(cfg, preset)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,8 +27,8 @@
 # **Tasks.** Monolingual: pooled mini-MIRACL yo sw te bn th hi (nDCG@10, R@100; pooled ⇒ inflated)
 # and TyDi GoldP dev pooled (sw te bn). Cross-lingual: AfriQA (African-language question →
 # English/French passage) and MLQA-R Cr for comparison with high-resource languages. Every size ×
-# strategy × seed is a head trained on MLQA-test pairs (5 seeds in the paper preset; **3 on this CPU** for time — `extension_seeds`); the untrained encoder and BM25 are
-# shown at every size so the gain from training is visible.
+# strategy × seed is a head trained on MLQA-test pairs (5 seeds); the untrained encoder and
+# BM25 are shown at every size so the gain from training is visible.
 
 # %% tags=["parameters"]
 preset = "cpu"
@@ -45,6 +47,7 @@ from hybridlib.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.report import record
 from hybridlib.stats import mean_ci
+from hybridlib.tables import finetune_table
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
@@ -137,6 +140,18 @@ ax.set(xlabel="monolingual: pooled mini-MIRACL nDCG@10", ylabel="cross-lingual: 
        title="Trade-off per size × strategy")
 ax.legend(fontsize=8)
 save(fig, "07_tradeoff", preset)
+
+# %% [markdown]
+# ## Full fine-tuning at two depths (one seed, CPU budget, fixed evaluation subsample)
+#
+# The head track above keeps the encoder frozen. Real end-to-end fine-tuning (the paper's method)
+# was run for the full model and for one smaller depth (`ft_small_depth`), each beside the untrained
+# model of that depth on the same subsample (`python scripts/run_experiments.py finetune finetune-depth`).
+
+# %%
+ft_models = [P.model, *names] if not models else list(names)
+ft = finetune_table(P.name, P.results_subdir, models=ft_models)
+ft.round(4) if len(ft) else print("no fine-tuning runs stored for these models")
 
 # %% [markdown]
 # ## What the numbers say

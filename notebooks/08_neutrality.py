@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -22,14 +24,15 @@
 #   *training side* of the protocol (`center-train`, unlabelled MLQA-test text; languages never seen
 #   there fall back to the mean of the known means) or from the *evaluation pool itself*
 #   (`center-eval`, transductive but label-free);
-# - **linear erasure** (`erase-train`): project out the span of the language-mean differences, the
-#   directions a linear classifier uses to tell the training languages apart (fitted on training-side
-#   text). (`concept-erasure`/LEACE would need class-conditional covariances; the mean-difference
-#   projection is its first-order version.)
+# - **linear erasure**, two ways, both fitted on unlabelled training-side text:
+#   `erase-train` projects out the span of the language-mean differences (the directions that
+#   separate the training languages' means); `leace-train` is LEACE (Belrose et al. 2023, the
+#   `concept-erasure` package), the least-squares-optimal linear eraser after which no linear
+#   classifier can predict the language better than a constant.
 #
 # Then the head is trained with X-X-mono, X-Y and Hybrid *on top of* centred embeddings: does batch
 # composition still add anything? Same engine and data as notebook 03; the centring + head grid uses
-# `extension_seeds` (3 seeds on this CPU, for time; 5 in the paper preset).
+# the preset's 5 seeds.
 
 # %% tags=["parameters"]
 preset = "cpu"

@@ -43,7 +43,9 @@ def main() -> None:
     model = load_model("me5-small")
     xq, ml = load_lareqa("xquad-r"), load_lareqa("mlqa-r")
     rng = np.random.default_rng(0)
-    sents = ["passage: " + t for t in xq.candidates.text.to_numpy()[rng.choice(len(xq.candidates), args.n, replace=False)]]
+    sents = [
+        "passage: " + t for t in xq.candidates.text.to_numpy()[rng.choice(len(xq.candidates), args.n, replace=False)]
+    ]
 
     print(f"== 1. {args.n} XQuAD-R sentences, mE5-small fp32, {torch.get_num_threads()} threads")
     plain_t, ours_t = [], []
@@ -54,26 +56,33 @@ def main() -> None:
         ours_t.append(t)
     p, o = statistics.median(plain_t), statistics.median(ours_t)
     print(f"plain encode : {args.n / p:7.1f} texts/s (median of {plain_t})")
-    print(f"hybridlib    : {args.n / o:7.1f} texts/s (median of {ours_t}); padded/real tokens {st.padded_tokens / st.tokens:.3f}")
+    print(
+        f"hybridlib    : {args.n / o:7.1f} texts/s (median of {ours_t}); padded/real tokens {st.padded_tokens / st.tokens:.3f}"
+    )
     print(f"speed-up     : {p / o:.2f}x; max |difference| of embeddings {np.abs(a - b).max():.2e}")
 
     print("\n== 2. full XQuAD-R + MLQA-R evaluation (10% sample of the pooled texts, extrapolated x10)")
-    pool = [("query: " + t) for t in list(xq.queries.text) + list(ml.queries.text)] + \
-           [("passage: " + t) for t in list(xq.candidates.text) + list(ml.candidates.text)]
-    order = rng.permutation(len(pool))[:: 10]
+    pool = [("query: " + t) for t in list(xq.queries.text) + list(ml.queries.text)] + [
+        ("passage: " + t) for t in list(xq.candidates.text) + list(ml.candidates.text)
+    ]
+    order = rng.permutation(len(pool))[::10]
     sample = [pool[i] for i in order]
     _, tp = timed(lambda: model.encode(sample, batch_size=32, convert_to_numpy=True))
     _, to = timed(lambda: forward_texts(model, sample, show_progress=False))
-    print(f"{len(pool)} texts; sample {len(sample)}: plain {tp:.0f}s -> ~{tp * 10 / 60:.1f} min, "
-          f"hybridlib {to:.0f}s -> ~{to * 10 / 60:.1f} min ({tp / to:.2f}x)")
+    print(
+        f"{len(pool)} texts; sample {len(sample)}: plain {tp:.0f}s -> ~{tp * 10 / 60:.1f} min, "
+        f"hybridlib {to:.0f}s -> ~{to * 10 / 60:.1f} min ({tp / to:.2f}x)"
+    )
     score = 0.0
     for task in (xq, ml):
         q = rng.normal(size=(len(task.queries), 384)).astype(np.float32)
         c = rng.normal(size=(len(task.candidates), 384)).astype(np.float32)
         _, t = timed(lambda task=task, q=q, c=c: evaluate_lareqa(DenseScorer.for_task(task, q, c), task))
         score += t
-    print(f"scoring all settings of both datasets from cached embeddings: {score:.1f}s "
-          f"({score / (to * 10):.1%} of the extrapolated encoding time)")
+    print(
+        f"scoring all settings of both datasets from cached embeddings: {score:.1f}s "
+        f"({score / (to * 10):.1%} of the extrapolated encoding time)"
+    )
 
     print("\n== 3. dynamic int8 quantisation (Linear layers) vs fp32")
     sub = xq.shrink(100, 200)
@@ -81,7 +90,9 @@ def main() -> None:
     texts_c = ["passage: " + t for t in sub.candidates.text]
     (q32, _), t32 = timed(lambda: forward_texts(model, texts_q + texts_c, show_progress=False))
     qmodel = load_model("me5-small")
-    qmodel[0].auto_model = torch.ao.quantization.quantize_dynamic(qmodel[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8)
+    qmodel[0].auto_model = torch.ao.quantization.quantize_dynamic(
+        qmodel[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
+    )
     (q8, _), t8 = timed(lambda: forward_texts(qmodel, texts_q + texts_c, show_progress=False))
     n = len(texts_q)
     r32 = evaluate_lareqa(DenseScorer.for_task(sub, q32[:n], q32[n:]), sub).summary()
@@ -90,7 +101,9 @@ def main() -> None:
     for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"):
         print(f"  {k}: fp32 {r32[k]:.4f} int8 {r8[k]:.4f} drift {r8[k] - r32[k]:+.4f}")
     drift = max(abs(r8[k] - r32[k]) for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"))
-    print(f"int8 {'qualifies' if drift <= 0.005 else 'does NOT qualify'} as an option (max drift {drift:.4f}, limit 0.005)")
+    print(
+        f"int8 {'qualifies' if drift <= 0.005 else 'does NOT qualify'} as an option (max drift {drift:.4f}, limit 0.005)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,11 @@ def main() -> None:
         enc.encode(ps, "passage")
         n = len(enc.cache) - before
         dt = time.perf_counter() - t0
-        print(f"{name}: {len(qs)} queries, {len(ps)} passages, {n} newly encoded in {dt:.0f}s "
-              f"({n / max(dt, 1e-9):.1f} texts/s)", flush=True)
+        print(
+            f"{name}: {len(qs)} queries, {len(ps)} passages, {n} newly encoded in {dt:.0f}s "
+            f"({n / max(dt, 1e-9):.1f} texts/s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

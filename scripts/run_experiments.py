@@ -21,8 +21,11 @@ from hybridlib.training import finetune_config, run_finetune, zero_shot_on
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("stages", nargs="+",
-                    choices=["baselines", "head-grid", "finetune", "scaling", "neutrality", "depth-baselines"])
+    ap.add_argument(
+        "stages",
+        nargs="+",
+        choices=["baselines", "head-grid", "finetune", "finetune-depth", "scaling", "neutrality", "depth-baselines"],
+    )
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
@@ -49,6 +52,11 @@ def main() -> None:
         elif stage == "finetune":
             for alpha in grids.MAIN_ALPHAS.values():
                 cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0])
+                log(run_finetune(cfg, p))
+            log(zero_shot_on(cfg, p))
+        elif stage == "finetune-depth":  # the scaling extension's smaller fine-tuned depth
+            for alpha in grids.MAIN_ALPHAS.values():
+                cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0], model=f"{p.model}:L{p.ft_small_depth}")
                 log(run_finetune(cfg, p))
             log(zero_shot_on(cfg, p))
         elif stage == "scaling":

@@ -18,23 +18,49 @@ def main(out_dir: str, strategy: str) -> None:
     from hybridlib.sampling import make_strategy
     from hybridlib.training import SamplerFactory, to_dataset
 
-    rows = [dict(group=g, q_lang=q, p_lang=p, passage_key=f"{p}{g}", source="toy", q_text=f"{q} q {g}",
-                 p_text=f"{p} p {g}", neg_text=f"{p} n {g}") for g in range(40) for q in ("de", "es", "zh")
-            for p in ("de", "es", "zh")]
+    rows = [
+        dict(
+            group=g,
+            q_lang=q,
+            p_lang=p,
+            passage_key=f"{p}{g}",
+            source="toy",
+            q_text=f"{q} q {g}",
+            p_text=f"{p} p {g}",
+            neg_text=f"{p} n {g}",
+        )
+        for g in range(40)
+        for q in ("de", "es", "zh")
+        for p in ("de", "es", "zh")
+    ]
     ex = pd.DataFrame(rows)
     model = load_model("tiny-random")
     args = SentenceTransformerTrainingArguments(
-        output_dir=os.path.join(out_dir, "ckpt"), per_device_train_batch_size=4, max_steps=6, report_to="none",
-        use_cpu=True, ddp_backend="gloo", batch_sampler=SamplerFactory(ex, ex.iloc[:60], make_strategy(strategy), 6, 4))
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=to_dataset(ex),
-                                         loss=MultipleNegativesRankingLoss(model))
+        output_dir=os.path.join(out_dir, "ckpt"),
+        per_device_train_batch_size=4,
+        max_steps=6,
+        report_to="none",
+        use_cpu=True,
+        ddp_backend="gloo",
+        batch_sampler=SamplerFactory(ex, ex.iloc[:60], make_strategy(strategy), 6, 4),
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=to_dataset(ex), loss=MultipleNegativesRankingLoss(model)
+    )
     loader = trainer.get_train_dataloader()
     batches = [list(map(int, b)) for b in loader.batch_sampler]
     rank = int(os.environ.get("RANK", 0))
     world = int(os.environ.get("WORLD_SIZE", 1))
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as fh:
-        json.dump({"rank": rank, "world": world, "batches": batches,
-                   "meta": ex[["group", "q_lang", "p_lang"]].to_dict(orient="list")}, fh)
+        json.dump(
+            {
+                "rank": rank,
+                "world": world,
+                "batches": batches,
+                "meta": ex[["group", "q_lang", "p_lang"]].to_dict(orient="list"),
+            },
+            fh,
+        )
 
 
 if __name__ == "__main__":

@@ -12,12 +12,48 @@ from hybridlib.data import DataError, load_afriqa, load_lareqa, load_miracl, loa
 from hybridlib.data.lareqa import read_lareqa_file
 from hybridlib.paths import data_dir
 
-XQUAD_CANDIDATES = {"ar": 1222, "de": 1276, "el": 1234, "en": 1180, "es": 1215, "hi": 1244, "ru": 1219,
-                    "th": 852, "tr": 1167, "vi": 1209, "zh": 1196}
-MLQA_COUNTS = {"ar": (517, 2545), "de": (512, 2362), "en": (1148, 6264), "es": (500, 1787), "hi": (507, 2426),
-               "vi": (511, 2828), "zh": (504, 2322)}
-MIRACL_DEV = {"ar": 2896, "bn": 411, "de": 305, "en": 799, "es": 648, "fa": 632, "fi": 1271, "fr": 343, "hi": 350,
-              "id": 960, "ja": 860, "ko": 213, "ru": 1252, "sw": 482, "te": 828, "th": 733, "yo": 119, "zh": 393}
+XQUAD_CANDIDATES = {
+    "ar": 1222,
+    "de": 1276,
+    "el": 1234,
+    "en": 1180,
+    "es": 1215,
+    "hi": 1244,
+    "ru": 1219,
+    "th": 852,
+    "tr": 1167,
+    "vi": 1209,
+    "zh": 1196,
+}
+MLQA_COUNTS = {
+    "ar": (517, 2545),
+    "de": (512, 2362),
+    "en": (1148, 6264),
+    "es": (500, 1787),
+    "hi": (507, 2426),
+    "vi": (511, 2828),
+    "zh": (504, 2322),
+}
+MIRACL_DEV = {
+    "ar": 2896,
+    "bn": 411,
+    "de": 305,
+    "en": 799,
+    "es": 648,
+    "fa": 632,
+    "fi": 1271,
+    "fr": 343,
+    "hi": 350,
+    "id": 960,
+    "ja": 860,
+    "ko": 213,
+    "ru": 1252,
+    "sw": 482,
+    "te": 828,
+    "th": 733,
+    "yo": 119,
+    "zh": 393,
+}
 
 
 def test_manifest_checksums():
@@ -72,7 +108,14 @@ def test_miracl_counts_and_pooled_subset():
 
 def test_other_sources():
     q, c = load_mlqa_test()
-    assert q.groupby("lang").size().to_dict() == {"ar": 4252, "de": 3821, "es": 3283, "hi": 3875, "vi": 4365, "zh": 3128}
+    assert q.groupby("lang").size().to_dict() == {
+        "ar": 4252,
+        "de": 3821,
+        "es": 3283,
+        "hi": 3875,
+        "vi": 4365,
+        "zh": 3128,
+    }
     tydi = load_tydi_dev()
     assert tydi.queries.groupby("lang").size().to_dict() == {"bn": 113, "sw": 499, "te": 669}
     af = load_afriqa(["hau", "yor"])
@@ -115,9 +158,15 @@ def test_missing_field_names_record(tmp_path):
 
 
 def test_unmatched_answer_is_counted_not_dropped(tmp_path):
-    para = {"context": "One. Two.", "sentences": ["One.", "Two."], "sentence_breaks": [[0, 4], [5, 9]],
-            "qas": [{"id": "q1", "question": "?", "answers": [{"text": "Two", "answer_start": 5}]},
-                    {"id": "q2", "question": "??", "answers": [{"text": "x", "answer_start": 99}]}]}
+    para = {
+        "context": "One. Two.",
+        "sentences": ["One.", "Two."],
+        "sentence_breaks": [[0, 4], [5, 9]],
+        "qas": [
+            {"id": "q1", "question": "?", "answers": [{"text": "Two", "answer_start": 5}]},
+            {"id": "q2", "question": "??", "answers": [{"text": "x", "answer_start": 99}]},
+        ],
+    }
     p = _write(tmp_path / "x" / "en.json", {"data": [{"title": "t", "paragraphs": [para]}]})
     qs, cands, gold, unmatched = read_lareqa_file(p, "en")
     assert len(qs) == 2 and len(cands) == 2 and unmatched == 1

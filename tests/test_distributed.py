@@ -22,9 +22,22 @@ def test_two_ranks_obey_strategy(tmp_path, strategy):
     if torchrun is None:
         pytest.skip("torchrun not installed")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parent)}
-    proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29517" if strategy == "x-y" else "29518",
-                           str(HERE / "dist_worker.py"), str(tmp_path), strategy],
-                          env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            torchrun,
+            "--nproc_per_node",
+            "2",
+            "--master_port",
+            "29517" if strategy == "x-y" else "29518",
+            str(HERE / "dist_worker.py"),
+            str(tmp_path),
+            strategy,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, f"torchrun failed:\n{proc.stderr[-3000:]}"
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert all(r["world"] == 2 for r in ranks)

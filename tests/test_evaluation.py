@@ -63,8 +63,13 @@ def test_bm25_tokenises_every_script_and_finds_exact_text():
     toks = tokenize(["สวัสดีครับ", "東京タワー", "Hello"])
     assert all(len(t) >= 2 for t in toks[:2]), "Thai and Chinese must split into several pieces"
     qs = pd.DataFrame({"query_id": ["q1", "q2"], "lang": "en", "text": ["tallest tower in Tokyo", "capital of Kenya"]})
-    cs = pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "lang": "en",
-                       "text": ["Nairobi is the capital of Kenya", "Tokyo tower is tall", "bananas are yellow"]})
+    cs = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2", "d3"],
+            "lang": "en",
+            "text": ["Nairobi is the capital of Kenya", "Tokyo tower is tall", "bananas are yellow"],
+        }
+    )
     qrels = pd.DataFrame({"query_id": ["q1", "q2"], "doc_id": ["d2", "d1"], "relevance": [1, 1]})
     res = evaluate_pooled(BM25Scorer(), RetrievalTask("toy", qs, cs, qrels))
     assert res["en"].mean("MRR") == 1.0

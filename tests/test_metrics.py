@@ -29,7 +29,9 @@ def _brute_ranks(scores, rel):
     for i in range(len(scores)):
         r = [c for c in rel[i] if c >= 0]
         is_rel = np.isin(np.arange(scores.shape[1]), r)
-        order = sorted(range(scores.shape[1]), key=lambda c: (-scores[i, c], is_rel[c], list(rel[i]).index(c) if is_rel[c] else 0))
+        order = sorted(
+            range(scores.shape[1]), key=lambda c: (-scores[i, c], is_rel[c], list(rel[i]).index(c) if is_rel[c] else 0)
+        )
         out[i, : len(r)] = sorted(order.index(c) + 1 for c in r)
     return out
 
@@ -56,8 +58,10 @@ def _trec_run(scores, rel):
             run.append((f"q{i}", doc, float(scores[i, c])))
             if c in name:
                 qrels.append((f"q{i}", doc, 1))
-    return (pd.DataFrame(qrels, columns=["query_id", "doc_id", "relevance"]),
-            pd.DataFrame(run, columns=["query_id", "doc_id", "score"]))
+    return (
+        pd.DataFrame(qrels, columns=["query_id", "doc_id", "relevance"]),
+        pd.DataFrame(run, columns=["query_id", "doc_id", "score"]),
+    )
 
 
 @pytest.mark.parametrize("ties", [None, 2])
@@ -65,8 +69,15 @@ def test_metrics_equal_trec_eval(ties):
     scores, rel = _random_case(1, n_c=150, tie_levels=ties)
     ranks = metrics.ranks_from_scores(scores, rel)
     qrels, run = _trec_run(scores, rel)
-    measures = {"mAP": AP, "mAP@20": AP @ 20, "R@1": R @ 1, "R@10": R @ 10, "R@100": R @ 100,
-                "nDCG@10": nDCG @ 10, "MRR": RR}
+    measures = {
+        "mAP": AP,
+        "mAP@20": AP @ 20,
+        "R@1": R @ 1,
+        "R@10": R @ 10,
+        "R@100": R @ 100,
+        "nDCG@10": nDCG @ 10,
+        "MRR": RR,
+    }
     ref = {(m.query_id, str(m.measure)): m.value for m in ir_measures.iter_calc(list(measures.values()), qrels, run)}
     ours = metrics.per_query(ranks, list(measures))
     for name, measure in measures.items():

@@ -40,7 +40,9 @@ def test_tokenizer_ids_equal_official(me5):
 
     from hybridlib.data import load_lareqa
 
-    official = Tokenizer.from_file(str(Path(sem.__file__).parent / "assets" / "multilingual-e5-small" / "tokenizer.json"))
+    official = Tokenizer.from_file(
+        str(Path(sem.__file__).parent / "assets" / "multilingual-e5-small" / "tokenizer.json")
+    )
     sample = TEXTS + load_lareqa("xquad-r").candidates.groupby("lang").head(15).text.tolist()
     ours = me5[0].tokenizer(sample, add_special_tokens=True)["input_ids"]
     for text, ids in zip(sample, ours):
@@ -62,8 +64,12 @@ def test_depth_variant_equals_layer_of_full_model(me5):
     assert len(l4[0].auto_model.encoder.layer) == 4
     prompted = ["passage: " + t for t in TEXTS]
     layers, _ = forward_texts(me5, prompted, layers=(4, 12), show_progress=False)
-    np.testing.assert_allclose(layers[:, 0], l4.encode(prompted), atol=2e-5,
-                               err_msg="layer-4 mean pooling of the full model must equal the 4-layer model")
+    np.testing.assert_allclose(
+        layers[:, 0],
+        l4.encode(prompted),
+        atol=2e-5,
+        err_msg="layer-4 mean pooling of the full model must equal the 4-layer model",
+    )
     np.testing.assert_allclose(layers[:, 1], me5.encode(prompted), atol=2e-5)
 
 
@@ -90,7 +96,10 @@ def test_fingerprint_tracks_weights(tiny_model):
 def test_fast_tokenizer_twin_is_exact(me5):
     from hybridlib.data import load_lareqa
 
-    sample = TEXTS + ["  double  spaces\tand tabs ", "ｆｕｌｌｗｉｄｔｈ ＡＢＣ １２３", "long " * 700] + \
-        load_lareqa("mlqa-r").queries.groupby("lang").head(30).text.tolist()
+    sample = (
+        TEXTS
+        + ["  double  spaces\tand tabs ", "ｆｕｌｌｗｉｄｔｈ ＡＢＣ １２３", "long " * 700]
+        + load_lareqa("mlqa-r").queries.groupby("lang").head(30).text.tolist()
+    )
     slow = me5[0].tokenizer(sample, add_special_tokens=True, truncation=True, max_length=512)["input_ids"]
     assert me5.hybridlib_tokenize(sample) == slow, "the str.translate twin must give the same ids"

@@ -73,7 +73,9 @@ def test_language_draws_are_uniform():
 
 
 def test_sources_in_proportion_to_size():
-    ex = pd.concat([_examples(300).assign(source="big"), _examples(100).assign(source="small", group=lambda d: d.group + 10_000)])
+    ex = pd.concat(
+        [_examples(300).assign(source="big"), _examples(100).assign(source="small", group=lambda d: d.group + 10_000)]
+    )
     comp = BatchComposer(ex, make_strategy("hybrid"), 8, seed=0)
     share = np.mean([ex.source.iloc[b[0]] == "big" for b in comp.batches(2000)])
     assert abs(share - 0.75) < 0.04, f"big source holds 75% of examples but got {share:.3f} of batches"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hybridlib.head import Head, HeadConfig, train_head
-from hybridlib.neutrality import centerer, eraser, language_means
+from hybridlib.neutrality import centerer, eraser, language_means, leace
 from hybridlib.protocols import LeakageError, check_no_leakage, drop_overlap, training_examples
 from hybridlib.runs import cached_run, config_hash
 from hybridlib.sampling import BatchComposer, make_strategy
@@ -45,8 +45,15 @@ def test_head_training_lowers_validation_loss():
     n = np.roll(p, 9, axis=0)
     comp = BatchComposer(ex, make_strategy("x-y"), 16, seed=0)
     val_batches = BatchComposer(ex, make_strategy("hybrid"), 16, seed=1).batches(5)
-    head, log = train_head(comp, q, p, n, HeadConfig(steps=60, batch_size=16, lr=5e-3, eval_every=20, patience=10),
-                           seed=0, val=(q, p, n, val_batches))
+    head, log = train_head(
+        comp,
+        q,
+        p,
+        n,
+        HeadConfig(steps=60, batch_size=16, lr=5e-3, eval_every=20, patience=10),
+        seed=0,
+        val=(q, p, n, val_batches),
+    )
     first, best = log["val_loss"][0][1], log["best_val_loss"]
     assert best < first, f"training must lower the validation loss ({first:.3f} -> {best:.3f})"
     assert log["mono_batches"] == 0, "an X-Y run draws no monolingual batch"
@@ -67,6 +74,22 @@ def test_centring_removes_language_offsets():
     er = eraser(means)(q, "query", ex.q_lang.to_numpy())
     diff = means["query"]["de"] - means["query"]["zh"]
     assert abs(er @ diff).max() < 1e-4, "erasure projects out language-mean differences"
+
+
+def test_leace_makes_language_linearly_unpredictable():
+    ex, q, p = _toy()
+    x = np.concatenate([q, p])
+    langs = np.concatenate([ex.q_lang.to_numpy(), ex.p_lang.to_numpy()])
+    out = leace(x, langs)(x, "query", langs)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    # LEACE guarantees equal class means before re-normalisation; with unit-norm rows the language
+    # means must still be far closer together than in the raw unit embeddings (toy offsets are large).
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    raw = np.linalg.norm(unit[langs == "de"].mean(0) - unit[langs == "zh"].mean(0))
+    new = np.linalg.norm(out[langs == "de"].mean(0) - out[langs == "zh"].mean(0))
+    assert new < 0.1 * raw, f"language means should nearly coincide after LEACE ({raw:.3f} -> {new:.3f})"
+    with pytest.raises(ValueError, match="at least two languages"):
+        leace(x[:5], ["de"] * 5)
 
 
 def test_leakage_guard_refuses_overlap():
@@ -133,11 +156,17 @@ def test_trainer_uses_strategy_batches(tiny_model):
     ex["q_text"] = ex.q_lang + " question " + ex.group.astype(str)
     ex["p_text"] = ex.p_lang + " passage " + ex.group.astype(str)
     ex["neg_text"] = ex.p_lang + " other " + ex.group.astype(str)
-    args = SentenceTransformerTrainingArguments(output_dir="/tmp/unused", per_device_train_batch_size=4, max_steps=3,
-                                                report_to="none", use_cpu=True,
-                                                batch_sampler=SamplerFactory(ex, ex.iloc[:40], make_strategy("x-y"), 3, 4))
-    trainer = SentenceTransformerTrainer(model=tiny_model, args=args, train_dataset=to_dataset(ex),
-                                         loss=MultipleNegativesRankingLoss(tiny_model))
+    args = SentenceTransformerTrainingArguments(
+        output_dir="/tmp/unused",
+        per_device_train_batch_size=4,
+        max_steps=3,
+        report_to="none",
+        use_cpu=True,
+        batch_sampler=SamplerFactory(ex, ex.iloc[:40], make_strategy("x-y"), 3, 4),
+    )
+    trainer = SentenceTransformerTrainer(
+        model=tiny_model, args=args, train_dataset=to_dataset(ex), loss=MultipleNegativesRankingLoss(tiny_model)
+    )
     loader = trainer.get_train_dataloader()
     sampler = loader.batch_sampler
     inner = getattr(sampler, "batch_sampler", sampler)

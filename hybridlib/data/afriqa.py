@@ -16,8 +16,17 @@ import pandas as pd
 from ..paths import data_dir
 from .task import DataError, RetrievalTask, check_langs
 
-PIVOT = {"bem": "en", "fon": "fr", "hau": "en", "ibo": "en", "kin": "en", "swa": "en", "twi": "en",
-         "yor": "en", "zul": "en"}
+PIVOT = {
+    "bem": "en",
+    "fon": "fr",
+    "hau": "en",
+    "ibo": "en",
+    "kin": "en",
+    "swa": "en",
+    "twi": "en",
+    "yor": "en",
+    "zul": "en",
+}
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -33,14 +42,21 @@ def _jsonl(path: Path) -> list[dict]:
     return out
 
 
-def load_afriqa(langs: list[str] | None = None, split: str = "test", translated: bool = False,
-                root: Path | None = None) -> RetrievalTask:
+def load_afriqa(
+    langs: list[str] | None = None, split: str = "test", translated: bool = False, root: Path | None = None
+) -> RetrievalTask:
     """AfriQA gold-passage retrieval; ``translated=True`` uses the human-translated questions."""
     langs = check_langs(langs, PIVOT, "AfriQA")
     qs, cs, qr, skipped = [], [], [], {}
     for lang in langs:
         pivot = PIVOT[lang]
-        path = Path(root or data_dir()) / "afriqa" / "gold_passages" / lang / f"gold_span_passages.afriqa.{lang}.{pivot}.{split}.json"
+        path = (
+            Path(root or data_dir())
+            / "afriqa"
+            / "gold_passages"
+            / lang
+            / f"gold_span_passages.afriqa.{lang}.{pivot}.{split}.json"
+        )
         if not path.exists():
             continue  # not every language has every split (swa: test only)
         ids = {}
@@ -60,4 +76,10 @@ def load_afriqa(langs: list[str] | None = None, split: str = "test", translated:
     if not qs:
         raise DataError(f"AfriQA: no gold passages for {langs} in split {split!r}")
     name = f"afriqa-{split}" + ("-translated" if translated else "")
-    return RetrievalTask(name, pd.DataFrame(qs), pd.DataFrame(cs), pd.DataFrame(qr), dict(split=split, pooled=True, skipped_no_passage=skipped))
+    return RetrievalTask(
+        name,
+        pd.DataFrame(qs),
+        pd.DataFrame(cs),
+        pd.DataFrame(qr),
+        dict(split=split, pooled=True, skipped_no_passage=skipped),
+    )

@@ -51,7 +51,9 @@ def read_lareqa_file(path: Path, lang: str) -> tuple[list[dict], list[dict], lis
                 if field_ not in para:
                     raise DataError(f"{where} lacks field {field_!r}")
             if len(para["sentences"]) != len(para["sentence_breaks"]):
-                raise DataError(f"{where}: {len(para['sentences'])} sentences but {len(para['sentence_breaks'])} breaks")
+                raise DataError(
+                    f"{where}: {len(para['sentences'])} sentences but {len(para['sentence_breaks'])} breaks"
+                )
             base = f"{lang}:{a}:{p}"
             for s, sent in enumerate(para["sentences"]):
                 candidates.append(dict(doc_id=f"{base}:{s}", lang=lang, text=sent, context=para["context"]))

@@ -98,7 +98,9 @@ def load_corpus(lang: str, corpus: str | Path = "pooled", root: Path | None = No
     return _corpus_frame([r for f in files for r in _read_jsonl(f)], lang, str(base))
 
 
-def load_miracl(langs: list[str] | None = None, corpus: str | Path = "pooled", root: Path | None = None) -> RetrievalTask:
+def load_miracl(
+    langs: list[str] | None = None, corpus: str | Path = "pooled", root: Path | None = None
+) -> RetrievalTask:
     """MIRACL dev for ``langs`` (default: the six low-resource languages of the study).
 
     Each language is its own pool (monolingual retrieval); ``task.subset([x], [x])`` gives one.
@@ -124,5 +126,6 @@ def load_miracl(langs: list[str] | None = None, corpus: str | Path = "pooled", r
         cs.append(cands)
     name = "miracl-pooled" if corpus == "pooled" else "miracl"
     meta = dict(corpus=str(corpus), pooled=corpus == "pooled")
-    return RetrievalTask(name, pd.concat(qs, ignore_index=True), pd.concat(cs, ignore_index=True),
-                         pd.concat(qr, ignore_index=True), meta)
+    return RetrievalTask(
+        name, pd.concat(qs, ignore_index=True), pd.concat(cs, ignore_index=True), pd.concat(qr, ignore_index=True), meta
+    )

@@ -27,16 +27,26 @@ def read_squad(path: Path) -> list[dict]:
                 if "id" not in qa or "question" not in qa:
                     raise DataError(f"{path}: a question in data[{a}].paragraphs[{p}] lacks 'id' or 'question'")
                 ans = qa.get("answers") or [{}]
-                rows.append(dict(id=qa["id"], question=qa["question"], context=para["context"],
-                                 title=article.get("title", ""), answer_start=ans[0].get("answer_start")))
+                rows.append(
+                    dict(
+                        id=qa["id"],
+                        question=qa["question"],
+                        context=para["context"],
+                        title=article.get("title", ""),
+                        answer_start=ans[0].get("answer_start"),
+                    )
+                )
     return rows
 
 
-MLQA_TEST_FILES = {  # (context lang, question lang) pairs present offline
-    ("de", q) for q in ("ar", "es", "hi", "vi", "zh")
-} | {("es", q) for q in ("ar", "de", "hi", "vi", "zh")} | {("vi", "de")} | {
-    ("zh", q) for q in ("ar", "de", "es", "hi", "vi")
-}
+MLQA_TEST_FILES = (
+    {  # (context lang, question lang) pairs present offline
+        ("de", q) for q in ("ar", "es", "hi", "vi", "zh")
+    }
+    | {("es", q) for q in ("ar", "de", "hi", "vi", "zh")}
+    | {("vi", "de")}
+    | {("zh", q) for q in ("ar", "de", "es", "hi", "vi")}
+)
 
 
 def load_mlqa_test(root: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,8 +68,17 @@ def load_mlqa_test(root: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame
     return questions, contexts
 
 
-TYDI_LANGS = {"ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
-              "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu"}
+TYDI_LANGS = {
+    "ar": "arabic",
+    "bn": "bengali",
+    "en": "english",
+    "fi": "finnish",
+    "id": "indonesian",
+    "ko": "korean",
+    "ru": "russian",
+    "sw": "swahili",
+    "te": "telugu",
+}
 
 
 def load_tydi_dev(langs: list[str] | None = None, root: Path | None = None) -> RetrievalTask:
@@ -76,5 +95,6 @@ def load_tydi_dev(langs: list[str] | None = None, root: Path | None = None) -> R
             qs.append(dict(query_id=f"{lang}/{r['id']}", lang=lang, text=r["question"]))
             qr.append(dict(query_id=f"{lang}/{r['id']}", doc_id=did, relevance=1))
         cs += [dict(doc_id=d, lang=lang, text=c, context=c) for c, d in ctx_id.items()]
-    return RetrievalTask("tydi-goldp-dev-pooled", pd.DataFrame(qs), pd.DataFrame(cs), pd.DataFrame(qr),
-                         dict(pooled=True))
+    return RetrievalTask(
+        "tydi-goldp-dev-pooled", pd.DataFrame(qs), pd.DataFrame(cs), pd.DataFrame(qr), dict(pooled=True)
+    )

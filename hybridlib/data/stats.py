@@ -20,8 +20,15 @@ def lareqa_counts() -> pd.DataFrame:
         t = load_lareqa(ds)
         q, c = t.queries.groupby("lang").size(), t.candidates.groupby("lang").size()
         for lang in t.query_langs:
-            rows.append(dict(dataset=ds, lang=lang, questions=int(q[lang]), candidates=int(c[lang]),
-                             unmatched_answers=t.meta["unmatched_answers"][lang]))
+            rows.append(
+                dict(
+                    dataset=ds,
+                    lang=lang,
+                    questions=int(q[lang]),
+                    candidates=int(c[lang]),
+                    unmatched_answers=t.meta["unmatched_answers"][lang],
+                )
+            )
     df = pd.DataFrame(rows)
     pub = published_counts().pivot_table(index=["dataset", "lang"], columns="field", values="value")
     df = df.join(pub[["questions", "candidates"]].rename(columns=lambda c: f"published_{c}"), on=["dataset", "lang"])
@@ -38,9 +45,15 @@ def miracl_counts() -> pd.DataFrame:
     rows = []
     for lang in MIRACL_LANGS:
         n = len(read_topics(lang))
-        rows.append(dict(lang=lang, dev_queries=n, official=int(pub[lang]),
-                         paper_table11=float(paper[lang]) if lang in paper.index else float("nan"),
-                         pooled_queries=int(pooled.get(lang, 0))))
+        rows.append(
+            dict(
+                lang=lang,
+                dev_queries=n,
+                official=int(pub[lang]),
+                paper_table11=float(paper[lang]) if lang in paper.index else float("nan"),
+                pooled_queries=int(pooled.get(lang, 0)),
+            )
+        )
     df = pd.DataFrame(rows)
     df["paper_mismatch"] = df.paper_table11.notna() & (df.paper_table11 != df.dev_queries)
     return df
@@ -57,8 +70,11 @@ def training_pairs() -> pd.DataFrame:
 def offline_sets() -> pd.DataFrame:
     """Sizes of the offline evaluation sets this study adds (pooled MIRACL, TyDi dev, AfriQA)."""
     rows = []
-    for name, task, by in (("miracl-pooled", load_miracl(), "lang"), ("tydi-dev-pooled", load_tydi_dev(), "lang"),
-                           ("afriqa-test", load_afriqa(), "pool")):
+    for name, task, by in (
+        ("miracl-pooled", load_miracl(), "lang"),
+        ("tydi-dev-pooled", load_tydi_dev(), "lang"),
+        ("afriqa-test", load_afriqa(), "pool"),
+    ):
         for g, qs in task.queries.groupby(by):
             pool = task.candidates[task.candidates[by if by in task.candidates else "lang"] == g]
             rows.append(dict(set=name, lang=g, queries=len(qs), candidates=len(pool)))

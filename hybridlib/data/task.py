@@ -94,8 +94,9 @@ class RetrievalTask:
             dict(self.meta),
         )
 
-    def shrink(self, max_queries: int | None = None, max_candidates: int | None = None,
-               by: str = "lang") -> RetrievalTask:
+    def shrink(
+        self, max_queries: int | None = None, max_candidates: int | None = None, by: str = "lang"
+    ) -> RetrievalTask:
         """A small deterministic sample (smoke runs): the first ``max_queries`` queries of each
         ``by`` group, and per group every candidate relevant to a kept query plus the first others
         up to ``max_candidates``. Parallel LAReQA questions stay parallel (first ids of the first group
