@@ -271,7 +271,9 @@ def encoder_for(name: str, show_progress: bool = True, root: str | Path | None =
 
     base, depth = parse_name(name)
     if depth is not None:  # a depth family: one all-depths cache of the full model
-        model = load_model(base)
+        if base not in _FAMILY_MODELS:  # load once per process: every depth of a grid reuses it
+            _FAMILY_MODELS[base] = load_model(base)
+        model = _FAMILY_MODELS[base]
         top = model[0].auto_model.config.num_hidden_layers
         layers = tuple(sorted({d for d in DEPTHS if d <= top} | {depth, top}))
         key = (base, layers, str(root))
@@ -285,3 +287,4 @@ def encoder_for(name: str, show_progress: bool = True, root: str | Path | None =
 
 
 _ENCODERS: dict = {}
+_FAMILY_MODELS: dict = {}

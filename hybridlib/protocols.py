@@ -20,6 +20,7 @@ holds 446 of the 482 MIRACL-sw dev queries).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -168,24 +169,36 @@ def split_validation(
     return ex[~is_val].reset_index(drop=True), ex[is_val].reset_index(drop=True)
 
 
+_NORMALISED: dict[bytes, frozenset[str]] = {}
+
+
+def _normalised_set(texts: pd.Series) -> frozenset[str]:
+    """``{normalise(t)}`` of a text column, memoised by content (grids re-check the same pools)."""
+    key = hashlib.sha1(pd.util.hash_pandas_object(texts, index=False).to_numpy().tobytes()).digest()
+    if key not in _NORMALISED:
+        _NORMALISED[key] = frozenset(texts.map(normalise))
+    return _NORMALISED[key]
+
+
 def _eval_texts(tasks: dict[str, RetrievalTask]) -> tuple[set[str], set[str]]:
     queries, passages = set(), set()
     for t in tasks.values():
-        queries |= set(t.queries.text.map(normalise))
-        passages |= set(t.candidates.text.map(normalise))
+        queries |= _normalised_set(t.queries.text)
+        passages |= _normalised_set(t.candidates.text)
         if "context" in t.candidates:
-            passages |= set(t.candidates.context.dropna().map(normalise))
+            passages |= _normalised_set(t.candidates.context.dropna())
     return queries, passages
+
+
+def _hits(texts: pd.Series, pool: set[str]) -> pd.Series:
+    """Which texts occur (normalised) in ``pool`` (set lookups: ``isin`` on a large set is slow)."""
+    return pd.Series([normalise(t) in pool for t in texts], index=texts.index, dtype=bool)
 
 
 def drop_overlap(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> tuple[pd.DataFrame, int]:
     """Remove training examples whose query or passage text occurs in an evaluation set."""
     queries, passages = _eval_texts(tasks)
-    bad = (
-        ex.q_text.map(normalise).isin(queries)
-        | ex.p_text.map(normalise).isin(passages)
-        | ex.neg_text.map(normalise).isin(passages)
-    )
+    bad = _hits(ex.q_text, queries) | _hits(ex.p_text, passages) | _hits(ex.neg_text, passages)
     return ex[~bad].reset_index(drop=True), int(bad.sum())
 
 
@@ -198,8 +211,8 @@ def check_no_leakage(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> None:
             "MIRACL-sw/en/ko dev queries. Remove the TyDi source."
         )
     queries, passages = _eval_texts(tasks)
-    q_hits = ex.q_text.map(normalise).isin(queries)
-    p_hits = ex.p_text.map(normalise).isin(passages) | ex.neg_text.map(normalise).isin(passages)
+    q_hits = _hits(ex.q_text, queries)
+    p_hits = _hits(ex.p_text, passages) | _hits(ex.neg_text, passages)
     if q_hits.any() or p_hits.any():
         example = ex.q_text[q_hits].head(2).tolist() + ex.p_text[p_hits].str[:60].head(2).tolist()
         raise LeakageError(

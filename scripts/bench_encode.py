@@ -11,6 +11,11 @@
    score all three settings of both datasets from cached embeddings.
 3. Dynamic int8 quantisation of the Linear layers (``torch.ao.quantization.quantize_dynamic``):
    speed and metric drift (Mo/Cr/Mul mAP on a fixed XQuAD-R subsample) against fp32.
+4. The ONNX and OpenVINO backends of sentence-transformers: tries to load the model with each and
+   prints the outcome (they need ``optimum-onnx`` / ``optimum-intel``; see the README for why they
+   cannot be installed beside this study's pins).
+
+``--stages 1 3`` runs a subset.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--stages", type=int, nargs="*", default=[1, 2, 3, 4])
     args = ap.parse_args()
     torch.set_num_threads(2)
     model = load_model("me5-small")
@@ -47,6 +53,17 @@ def main() -> None:
         "passage: " + t for t in xq.candidates.text.to_numpy()[rng.choice(len(xq.candidates), args.n, replace=False)]
     ]
 
+    if 1 in args.stages:
+        stage_plain_vs_ours(model, sents, args)
+    if 2 in args.stages:
+        stage_full_eval(model, xq, ml, rng)
+    if 3 in args.stages:
+        stage_int8(model, xq)
+    if 4 in args.stages:
+        stage_backends()
+
+
+def stage_plain_vs_ours(model, sents, args) -> None:
     print(f"== 1. {args.n} XQuAD-R sentences, mE5-small fp32, {torch.get_num_threads()} threads")
     plain_t, ours_t = [], []
     for _ in range(args.repeats):
@@ -61,6 +78,8 @@ def main() -> None:
     )
     print(f"speed-up     : {p / o:.2f}x; max |difference| of embeddings {np.abs(a - b).max():.2e}")
 
+
+def stage_full_eval(model, xq, ml, rng) -> None:
     print("\n== 2. full XQuAD-R + MLQA-R evaluation (10% sample of the pooled texts, extrapolated x10)")
     pool = [("query: " + t) for t in list(xq.queries.text) + list(ml.queries.text)] + [
         ("passage: " + t) for t in list(xq.candidates.text) + list(ml.candidates.text)
@@ -84,6 +103,8 @@ def main() -> None:
         f"({score / (to * 10):.1%} of the extrapolated encoding time)"
     )
 
+
+def stage_int8(model, xq) -> None:
     print("\n== 3. dynamic int8 quantisation (Linear layers) vs fp32")
     sub = xq.shrink(100, 200)
     texts_q = ["query: " + t for t in sub.queries.text]
@@ -104,6 +125,21 @@ def main() -> None:
     print(
         f"int8 {'qualifies' if drift <= 0.005 else 'does NOT qualify'} as an option (max drift {drift:.4f}, limit 0.005)"
     )
+
+
+def stage_backends() -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from hybridlib.models import model_dir
+
+    print("\n== 4. sentence-transformers ONNX / OpenVINO backends")
+    for backend in ("onnx", "openvino"):
+        try:
+            m = SentenceTransformer(model_dir("me5-small"), backend=backend, device="cpu")
+            (_, t) = timed(lambda m=m: m.encode(["passage: a test sentence"] * 64))
+            print(f"{backend}: loaded; 64 short texts in {t:.2f}s")
+        except Exception as err:  # missing optional dependency or export failure: report, do not hide
+            print(f"{backend}: unavailable here ({type(err).__name__}: {str(err).splitlines()[0][:200]})")
 
 
 if __name__ == "__main__":
