@@ -24,21 +24,36 @@ class BaselineConfig:
     max_candidates: int | None
 
 
+@dataclass(frozen=True)
+class SubsetBaselineConfig(BaselineConfig):
+    """A baseline on a language subset of XQuAD-R / MLQA-R (e.g. the languages USE-m supports)."""
+
+    lareqa_langs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
 def run_baseline(
-    method: str, preset: Preset, model: str | None = None, tasks: tuple[str, ...] | None = None, force: bool = False
+    method: str,
+    preset: Preset,
+    model: str | None = None,
+    tasks: tuple[str, ...] | None = None,
+    force: bool = False,
+    lareqa_langs: dict[str, list[str]] | None = None,
 ) -> dict:
-    """Evaluate BM25 or a frozen encoder on the preset's suite (cached under ``results/baselines``)."""
+    """Evaluate BM25 or a frozen encoder on the preset's suite (cached under ``results/baselines``).
+
+    ``lareqa_langs`` restricts XQuAD-R / MLQA-R to those languages (averages then run over them).
+    """
     if method not in ("bm25", "dense"):
         raise ValueError(f"unknown baseline method {method!r}; known: 'bm25', 'dense'")
-    suite = load_suite(preset, tasks)
-    cfg = BaselineConfig(
-        method,
-        model if method == "dense" else None,
-        preset.name,
-        tuple(suite),
-        preset.max_queries,
-        preset.max_candidates,
-    )
+    args = (method, model if method == "dense" else None, preset.name)
+    if lareqa_langs:
+        preset = preset.with_(lareqa_langs={k: tuple(v) for k, v in lareqa_langs.items()})
+        suite = load_suite(preset, tasks)
+        langs = tuple(sorted((k, tuple(v)) for k, v in preset.lareqa_langs.items()))
+        cfg = SubsetBaselineConfig(*args, tuple(suite), preset.max_queries, preset.max_candidates, langs)
+    else:
+        suite = load_suite(preset, tasks)
+        cfg = BaselineConfig(*args, tuple(suite), preset.max_queries, preset.max_candidates)
 
     def compute():
         from .suite import evaluate_suite

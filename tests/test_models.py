@@ -103,3 +103,19 @@ def test_fast_tokenizer_twin_is_exact(me5):
     )
     slow = me5[0].tokenizer(sample, add_special_tokens=True, truncation=True, max_length=512)["input_ids"]
     assert me5.hybridlib_tokenize(sample) == slow, "the str.translate twin must give the same ids"
+
+
+def test_use_m_baseline_model(tmp_path):
+    from hybridlib.encoding import Encoder
+    from hybridlib.use_m import supported_langs
+
+    assert supported_langs(["en", "el", "th", "hi", "vi", "zh"]) == (["en", "th", "zh"], ["el", "hi", "vi"])
+    use = load_model("use-m")
+    enc = Encoder(use, "use-m", root=tmp_path, show_progress=False)
+    assert enc.fingerprint.startswith("use-m-v3-"), "USE-m is identified by its package version"
+    texts = ["The cat sleeps on the sofa.", "Die Katze schläft auf dem Sofa.", "Stock markets fell sharply today."]
+    x = enc.encode(texts, "query")
+    assert x.shape == (3, 512)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1, atol=1e-4)
+    assert x[0] @ x[1] > x[0] @ x[2] + 0.2, "a translation must be closer than an unrelated sentence"
+    np.testing.assert_array_equal(enc.encode(texts[:1], "passage"), x[:1], err_msg="symmetric model, cached")

@@ -35,6 +35,7 @@ def test_01_baselines(run):
     assert 0 < v["xquad_Mo_mAP_dense"] < 1 and 0 < v["xquad_Mo_mAP_bm25"] < 1
     assert v["xquad_RD_dense"] > 0, "rank distance in the pooled setting is positive for a random tiny model"
     assert v["trec_check_max_abs_diff"] < 1e-6, "our metrics must equal ir_measures on the faiss run"
+    assert 0.2 < v["use_m_xquad_Mul_mAP"] < 1, "USE-m is a real pretrained encoder: far above a random model"
 
 
 @pytest.mark.parametrize("track", ["head", "full"])
