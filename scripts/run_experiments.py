@@ -17,6 +17,7 @@ from hybridlib.baselines import run_baseline
 from hybridlib.neutrality_runs import run_transform_only
 from hybridlib.presets import get_preset
 from hybridlib.training import finetune_config, run_finetune, zero_shot_on
+from hybridlib.use_m import use_m_baselines
 
 
 def main() -> None:
@@ -42,6 +43,9 @@ def main() -> None:
         if stage == "baselines":
             for rec in (run_baseline("bm25", p), run_baseline("dense", p, p.model)):
                 log(rec)
+            for key, rec in use_m_baselines(p).items():  # USE-m and the backbone on the USE-m languages
+                if key != "unsupported":
+                    log(rec)
         elif stage == "depth-baselines":
             for d in p.depths:
                 log(run_baseline("dense", p, f"{p.model}:L{d}", tasks=grids.SCALING_TASKS))
