@@ -92,3 +92,14 @@ def verdict(
 def aligned(series: dict[str, pd.Series]) -> pd.DataFrame:
     """Align per-query series (index = query id) on their common queries."""
     return pd.concat(series, axis=1, join="inner")
+
+
+def paired_rows(series: dict[str, pd.Series], comparisons, **labels) -> list[dict]:
+    """:func:`paired_test` of ``series[a]`` vs ``series[b]`` on their common queries, for each
+    ``(a, b)`` in ``comparisons``; one dict per comparison, ``labels`` added to each. Collect the rows
+    of a whole family of tests, then correct them together with :func:`holm`."""
+    rows = []
+    for a, b in comparisons:
+        df = aligned({"a": series[a], "b": series[b]})
+        rows.append({**labels, "comparison": f"{a} − {b}", **paired_test(df.a.to_numpy(), df.b.to_numpy())})
+    return rows

@@ -87,6 +87,22 @@ def finetune_table(preset_name: str, subdir: str = "", models: list[str] | None 
     return df.sort_values(["model", "_o", "seed"]).drop(columns="_o").set_index(["model", "strategy"])
 
 
+def finetune_records(preset_name: str, subdir: str = "", model: str | None = None) -> dict[str, dict]:
+    """Stored full fine-tuning runs of one model (seed 0 of each strategy) and the untrained model on
+    the same subsample, keyed by strategy label and ``"zero-shot (same subsample)"``."""
+    from .grids import label
+    from .runs import list_runs
+
+    out = {}
+    for r in list_runs("finetune-zeroshot", subdir):
+        if r["config"]["preset"] == preset_name and r["config"]["model"] == model:
+            out["zero-shot (same subsample)"] = r
+    for r in sorted(list_runs("finetune", subdir), key=lambda r: r["config"]["seed"], reverse=True):
+        if r["config"]["preset"] == preset_name and r["config"]["model"] == model:
+            out[label(r["config"])] = r  # the lowest seed wins
+    return out
+
+
 def mean_over_seeds(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames).groupby(level=0, sort=False).mean()
 
@@ -98,5 +114,6 @@ __all__ = [
     "paper_column",
     "pooled_frame",
     "finetune_table",
+    "finetune_records",
     "mean_over_seeds",
 ]

@@ -42,8 +42,8 @@ from hybridlib.plots import STRATEGY_COLORS, plt, save, sns
 from hybridlib.presets import get_preset
 from hybridlib.protocols import PROTOCOLS
 from hybridlib.report import record
-from hybridlib.stats import holm, mean_ci, paired_test
-from hybridlib.tables import finetune_table, lareqa_row, with_ci
+from hybridlib.stats import holm, mean_ci, paired_rows
+from hybridlib.tables import finetune_records, finetune_table, lareqa_row, with_ci
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")
@@ -95,10 +95,8 @@ tests = []
 for ds in datasets:
     for setting in ("mono", "cross", "multi"):
         q = {s: per_query(groups[s], f"{ds}/{setting}/mAP", P.results_subdir) for s in order}
-        for a, b in (("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y")):
-            df = pd.concat({"a": q[a], "b": q[b]}, axis=1, join="inner")
-            tests.append({"dataset": ds, "setting": setting, "comparison": f"{a} − {b}",
-                          **paired_test(df.a.to_numpy(), df.b.to_numpy())})
+        tests += paired_rows(q, (("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y")),
+                             dataset=ds, setting=setting)
 tests = pd.DataFrame(tests)
 tests["p_holm"] = holm(tests.p)
 tests.round(4)
@@ -151,6 +149,23 @@ save(fig, f"03_cross_heatmap_{protocol.replace('>', '-to-')}", preset)
 # %%
 ft = finetune_table(P.name, P.results_subdir, models=[P.model])
 ft.round(4) if len(ft) else print("no fine-tuning runs stored for this preset (run scripts/run_experiments.py finetune)")
+
+# %% [markdown]
+# Paired tests over the subsample's queries (one seed, so they test these particular runs, not the
+# strategies' seed-to-seed spread; Holm-corrected):
+
+# %%
+ft_runs = finetune_records(P.name, P.results_subdir, P.model)
+if len(ft_runs) > 1:
+    ft_tests = []
+    for ds in [d for d in datasets if d in ft_runs["zero-shot (same subsample)"]["results"]]:
+        q = {s: per_query([r], f"{ds}/multi/mAP", P.results_subdir) for s, r in ft_runs.items()}
+        pairs = [(s, "zero-shot (same subsample)") for s in order if s in q]
+        pairs += [(a, b) for a, b in (("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y")) if a in q and b in q]
+        ft_tests += paired_rows(q, pairs, dataset=ds, metric="Mul mAP")
+    ft_tests = pd.DataFrame(ft_tests)
+    ft_tests["p_holm"] = holm(ft_tests.p)
+ft_tests.round(4) if len(ft_runs) > 1 else None
 
 # %%
 if len(ft):

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -41,7 +43,7 @@ from hybridlib.paper import NOT_TRANSCRIBED, paper_value
 from hybridlib.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.report import record
-from hybridlib.stats import holm, paired_test
+from hybridlib.stats import holm, paired_rows
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")
@@ -98,9 +100,7 @@ tests = []
 for metric in ("nDCG@10", "R@100"):
     q = {s: pd.concat([per_query(groups[s], f"miracl-pooled/{lang}/{metric}", P.results_subdir) for lang in langs])
          for s in order}
-    for a, b in (("X-X-mono", "Hybrid"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y")):
-        df = pd.concat({"a": q[a], "b": q[b]}, axis=1, join="inner")
-        tests.append({"metric": metric, "comparison": f"{a} − {b}", **paired_test(df.a, df.b)})
+    tests += paired_rows(q, (("X-X-mono", "Hybrid"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y")), metric=metric)
 tests = pd.DataFrame(tests)
 tests["p_holm"] = holm(tests.p)
 tests.round(4)

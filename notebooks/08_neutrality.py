@@ -48,7 +48,7 @@ from hybridlib.neutrality_runs import run_transform_only
 from hybridlib.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.report import record
-from hybridlib.stats import holm, paired_test
+from hybridlib.stats import holm, paired_rows
 from hybridlib.tables import LAREQA_COLUMNS, lareqa_row, with_ci
 
 P = get_preset(preset)
@@ -109,11 +109,7 @@ best_free = max(alone, key=lambda t: series[f"{t} (no training)"].mean())
 comparisons = [(f"{best_free} (no training)", b) for b in ("zero-shot", "X-X-mono (head)", "X-Y (head)", "Hybrid (head)")]
 comparisons += [("center-train + Hybrid (head)", f"center-train + {s} (head)") for s in ("X-X-mono", "X-Y")]
 comparisons += [("center-train + Hybrid (head)", "Hybrid (head)")]
-tests = []
-for a, b in comparisons:
-    df = pd.concat({"a": series[a], "b": series[b]}, axis=1, join="inner")
-    tests.append({"comparison": f"{a} − {b}", **paired_test(df.a, df.b)})
-tests = pd.DataFrame(tests)
+tests = pd.DataFrame(paired_rows(series, comparisons))
 tests["p_holm"] = holm(tests.p)
 tests.round(4)
 
