@@ -30,6 +30,7 @@ def main() -> None:
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
+    ap.add_argument("--ft-seeds", type=int, nargs="*", default=None, help="finetune stages: seeds (default: first)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
@@ -53,15 +54,12 @@ def main() -> None:
         elif stage == "head-grid":
             protocols = args.protocols or list(grids.PROTOCOLS)
             grids.run_grid(grids.alpha_grid(p, protocols), p, "head grid", on_done=log)
-        elif stage == "finetune":
-            for alpha in grids.MAIN_ALPHAS.values():
-                cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0])
-                log(run_finetune(cfg, p))
-            log(zero_shot_on(cfg, p))
-        elif stage == "finetune-depth":  # the scaling extension's smaller fine-tuned depth
-            for alpha in grids.MAIN_ALPHAS.values():
-                cfg = finetune_config(p, "mlqa-test", alpha, p.seeds[0], model=f"{p.model}:L{p.ft_small_depth}")
-                log(run_finetune(cfg, p))
+        elif stage in ("finetune", "finetune-depth"):  # full model / the scaling extension's smaller depth
+            model = p.model if stage == "finetune" else f"{p.model}:L{p.ft_small_depth}"
+            for seed in args.ft_seeds or p.seeds[:1]:
+                for alpha in grids.MAIN_ALPHAS.values():
+                    cfg = finetune_config(p, "mlqa-test", alpha, seed, model=model)
+                    log(run_finetune(cfg, p))
             log(zero_shot_on(cfg, p))
         elif stage == "scaling":
             grids.run_grid(grids.scaling_grid(p), p, "scaling", on_done=log)

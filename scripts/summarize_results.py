@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--preset", default="cpu")
     p = get_preset(ap.parse_args().preset)
     heads = [r for r in list_runs("head", p.results_subdir) if r["config"]["preset"] == p.name]
+
     def base_name(cfg: dict) -> str:
         name = f"zero-shot {cfg['model']}" if cfg["method"] == "dense" else "BM25"
         return name + (" (USE-m languages only)" if cfg.get("lareqa_langs") else "")
