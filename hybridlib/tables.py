@@ -87,6 +87,18 @@ def finetune_table(preset_name: str, subdir: str = "", models: list[str] | None 
     return df.sort_values(["model", "_o", "seed"]).drop(columns="_o").set_index(["model", "strategy"])
 
 
+def finetune_summary(ft: pd.DataFrame) -> pd.DataFrame:
+    """:func:`finetune_table` reduced over seeds: mean ± 95% CI half-width of each metric per
+    (model, strategy), the number of seeds and the median steps/s."""
+    metrics = [c for c in ft.columns if c not in ("seed", "steps", "steps/s", "train s", "eval s")]
+
+    def one(d: pd.DataFrame) -> pd.Series:
+        cells = {c: fmt_ci(d[c].dropna()) for c in metrics}
+        return pd.Series(cells | {"n_seeds": len(d), "steps/s (median)": d["steps/s"].median()})
+
+    return ft.groupby(level=[0, 1], sort=False).apply(one)
+
+
 def finetune_records(preset_name: str, subdir: str = "", model: str | None = None) -> dict[str, dict]:
     """Stored full fine-tuning runs of one model (seed 0 of each strategy) and the untrained model on
     the same subsample, keyed by strategy label and ``"zero-shot (same subsample)"``."""
@@ -115,5 +127,6 @@ __all__ = [
     "pooled_frame",
     "finetune_table",
     "finetune_records",
+    "finetune_summary",
     "mean_over_seeds",
 ]

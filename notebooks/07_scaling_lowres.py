@@ -47,7 +47,7 @@ from hybridlib.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.report import record
 from hybridlib.stats import mean_ci
-from hybridlib.tables import finetune_table
+from hybridlib.tables import finetune_summary, finetune_table
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
@@ -151,7 +151,20 @@ save(fig, "07_tradeoff", preset)
 # %%
 ft_models = [P.model, *names] if not models else list(names)
 ft = finetune_table(P.name, P.results_subdir, models=ft_models)
-ft.round(4) if len(ft) else print("no fine-tuning runs stored for these models")
+finetune_summary(ft) if len(ft) else print("no fine-tuning runs stored for these models")
+
+# %%
+if len(ft):
+    zs_label = "zero-shot (same subsample)"
+    mir = "miracl-pooled nDCG@10"
+    for m, g in ft.groupby(level="model", sort=False):
+        g = g.droplevel("model")
+        if zs_label not in g.index or mir not in g:
+            continue
+        base = g.loc[zs_label, mir].mean()
+        gains = {s: g.loc[s, mir].mean() - base for s in dict.fromkeys(g.index) if s != zs_label}
+        print(f"{m}: untrained MIRACL nDCG@10 (subsample) {base:.4f}; after fine-tuning "
+              + ", ".join(f"{s} {v:+.4f}" for s, v in gains.items()))
 
 # %% [markdown]
 # ## What the numbers say
