@@ -111,14 +111,21 @@ def stage_int8(model, xq) -> None:
     texts_c = ["passage: " + t for t in sub.candidates.text]
     (q32, _), t32 = timed(lambda: forward_texts(model, texts_q + texts_c, show_progress=False))
     qmodel = load_model("me5-small")
-    qmodel[0].auto_model = torch.ao.quantization.quantize_dynamic(
-        qmodel[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
-    )
+    # in place: ``auto_model`` is a read-only property of the ST Transformer module, so assigning a
+    # quantised copy to it would silently keep the fp32 model
+    torch.ao.quantization.quantize_dynamic(qmodel[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    n_q = sum("quantized" in type(m).__module__ for m in qmodel[0].auto_model.modules())
+    if n_q == 0:
+        raise RuntimeError("dynamic quantisation replaced no Linear layer: the int8 comparison would be fp32 vs fp32")
     (q8, _), t8 = timed(lambda: forward_texts(qmodel, texts_q + texts_c, show_progress=False))
     n = len(texts_q)
     r32 = evaluate_lareqa(DenseScorer.for_task(sub, q32[:n], q32[n:]), sub).summary()
     r8 = evaluate_lareqa(DenseScorer.for_task(sub, q8[:n], q8[n:]), sub).summary()
-    print(f"{len(texts_q) + len(texts_c)} texts: fp32 {t32:.1f}s, int8 {t8:.1f}s ({t32 / t8:.2f}x)")
+    cos = (q32 * q8).sum(1)
+    print(
+        f"{len(texts_q) + len(texts_c)} texts, {n_q} Linear layers int8: fp32 {t32:.1f}s, int8 {t8:.1f}s "
+        f"({t32 / t8:.2f}x); cosine(fp32, int8) median {np.median(cos):.4f}, min {cos.min():.4f}"
+    )
     for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"):
         print(f"  {k}: fp32 {r32[k]:.4f} int8 {r8[k]:.4f} drift {r8[k] - r32[k]:+.4f}")
     drift = max(abs(r8[k] - r32[k]) for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"))
