@@ -44,41 +44,40 @@ def _headline(results: dict) -> dict:
     return out
 
 
-def finetune_table(preset_name: str, subdir: str = "", models: list[str] | None = None) -> pd.DataFrame:
-    """Stored full fine-tuning runs of a preset (one row per model × strategy, seeds as rows) beside the
-    untrained model on the same evaluation subsample, with steps, steps/s and wall times."""
+ZERO_SHOT_FT = "zero-shot (same subsample)"
+
+
+def stored_finetunes(preset_name: str, subdir: str = "", models: list[str] | None = None) -> list[tuple[str, dict]]:
+    """``(label, record)`` of the stored fine-tuning runs of a preset (label = strategy) and of the
+    untrained model on the same subsample (label :data:`ZERO_SHOT_FT`), for ``models`` (None = all)."""
     from .grids import label
     from .runs import list_runs
 
     def keep(cfg):
         return cfg["preset"] == preset_name and (models is None or cfg["model"] in models)
 
+    out = [(label(r["config"]), r) for r in list_runs("finetune", subdir) if keep(r["config"])]
+    return out + [(ZERO_SHOT_FT, r) for r in list_runs("finetune-zeroshot", subdir) if keep(r["config"])]
+
+
+def finetune_table(preset_name: str, subdir: str = "", models: list[str] | None = None) -> pd.DataFrame:
+    """Stored full fine-tuning runs of a preset (one row per model × strategy, seeds as rows) beside the
+    untrained model on the same evaluation subsample, with steps, steps/s and wall times."""
     rows = []
-    for r in list_runs("finetune", subdir):
-        if keep(r["config"]):
-            t = r["train"]
-            rows.append(
-                {
-                    "model": r["config"]["model"],
-                    "strategy": label(r["config"]),
-                    "seed": r["config"]["seed"],
-                    "steps": t["steps_run"],
-                    "steps/s": t["steps_per_second"],
-                    "train s": t["train_seconds"],
-                    "eval s": t.get("eval_seconds"),
-                    **_headline(r["results"]),
-                }
-            )
-    for r in list_runs("finetune-zeroshot", subdir):
-        if keep(r["config"]):
-            rows.append(
-                {
-                    "model": r["config"]["model"],
-                    "strategy": "zero-shot (same subsample)",
-                    "seed": None,
-                    **_headline(r["results"]),
-                }
-            )
+    for name, r in stored_finetunes(preset_name, subdir, models):
+        t = r.get("train", {})
+        rows.append(
+            {
+                "model": r["config"]["model"],
+                "strategy": name,
+                "seed": r["config"].get("seed"),
+                "steps": t.get("steps_run"),
+                "steps/s": t.get("steps_per_second"),
+                "train s": t.get("train_seconds"),
+                "eval s": t.get("eval_seconds"),
+                **_headline(r["results"]),
+            }
+        )
     if not rows:
         return pd.DataFrame()
     order = {"X-X-mono": 0, "X-Y": 1, "Hybrid": 2}
@@ -100,19 +99,9 @@ def finetune_summary(ft: pd.DataFrame) -> pd.DataFrame:
 
 
 def finetune_records(preset_name: str, subdir: str = "", model: str | None = None) -> dict[str, dict]:
-    """Stored full fine-tuning runs of one model (seed 0 of each strategy) and the untrained model on
-    the same subsample, keyed by strategy label and ``"zero-shot (same subsample)"``."""
-    from .grids import label
-    from .runs import list_runs
-
-    out = {}
-    for r in list_runs("finetune-zeroshot", subdir):
-        if r["config"]["preset"] == preset_name and r["config"]["model"] == model:
-            out["zero-shot (same subsample)"] = r
-    for r in sorted(list_runs("finetune", subdir), key=lambda r: r["config"]["seed"], reverse=True):
-        if r["config"]["preset"] == preset_name and r["config"]["model"] == model:
-            out[label(r["config"])] = r  # the lowest seed wins
-    return out
+    """One record per label of :func:`stored_finetunes` for one model (the lowest seed of each strategy)."""
+    runs = sorted(stored_finetunes(preset_name, subdir, [model]), key=lambda x: -(x[1]["config"].get("seed") or 0))
+    return dict(runs)  # later (lower-seed) entries win
 
 
 def mean_over_seeds(frames: list[pd.DataFrame]) -> pd.DataFrame:
