@@ -45,15 +45,21 @@ def run_baseline(
     """
     if method not in ("bm25", "dense"):
         raise ValueError(f"unknown baseline method {method!r}; known: 'bm25', 'dense'")
-    args = (method, model if method == "dense" else None, preset.name)
     if lareqa_langs:
         preset = preset.with_(lareqa_langs={k: tuple(v) for k, v in lareqa_langs.items()})
-        suite = load_suite(preset, tasks)
-        langs = tuple(sorted((k, tuple(v)) for k, v in preset.lareqa_langs.items()))
-        cfg = SubsetBaselineConfig(*args, tuple(suite), preset.max_queries, preset.max_candidates, langs)
+    suite = load_suite(preset, tasks)
+    fields = (
+        method,
+        model if method == "dense" else None,
+        preset.name,
+        tuple(suite),
+        preset.max_queries,
+        preset.max_candidates,
+    )
+    if lareqa_langs:
+        cfg = SubsetBaselineConfig(*fields, tuple(sorted(preset.lareqa_langs.items())))
     else:
-        suite = load_suite(preset, tasks)
-        cfg = BaselineConfig(*args, tuple(suite), preset.max_queries, preset.max_candidates)
+        cfg = BaselineConfig(*fields)
 
     def compute():
         from .suite import evaluate_suite
