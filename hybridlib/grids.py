@@ -66,12 +66,38 @@ def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[
     ]
 
 
+def partial_grid(
+    preset: Preset,
+    protocols: Iterable[str] = ("mlqa-test",),
+    alphas: Iterable[float] = tuple(MAIN_ALPHAS.values()),
+    seeds: Iterable[int] | None = None,
+    reference: bool = True,
+):
+    """Partial fine-tuning runs (top-k blocks), seed-major so an interrupted grid has whole seeds;
+    with ``reference`` each protocol starts with its untrained model (``steps=0``, same path)."""
+    from .partial_ft import partial_config
+
+    refs = [partial_config(preset, p, 0.5, 0, steps=0) for p in protocols] if reference else []
+    return refs + [partial_config(preset, p, a, s) for s in (seeds or preset.seeds) for p in protocols for a in alphas]
+
+
+def run_config(cfg, preset: Preset) -> dict:
+    """Compute (or read) the stored run of any grid config."""
+    if isinstance(cfg, HeadRunConfig):
+        return run_head(cfg, preset)
+    from .partial_ft import PartialFineTuneConfig, run_partial
+
+    if isinstance(cfg, PartialFineTuneConfig):
+        return run_partial(cfg, preset)
+    raise TypeError(f"no runner for {type(cfg).__name__}")
+
+
 def run_grid(
-    configs: list[HeadRunConfig], preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
+    configs: list, preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
 ) -> list[dict]:
     out = []
     for cfg in tqdm(configs, desc=desc):
-        rec = run_head(cfg, preset)
+        rec = run_config(cfg, preset)
         out.append(rec)
         if on_done:
             on_done(rec)

@@ -35,6 +35,12 @@ class Preset:
     ft_eval_tasks: tuple[str, ...] = ("xquad-r", "mlqa-r", "miracl-pooled")
     ft_max_queries: int | None = 150  # fine-tuned models are re-encoded: evaluate on a fixed subsample
     ft_max_candidates: int | None = 300
+    # partial fine-tuning track (top k blocks trained from stored lower-layer states)
+    pft_top_layers: int = 2
+    pft_steps: int = 300
+    pft_batch: int = 32
+    pft_train_max_len: int = 256
+    pft_eval_tasks: tuple[str, ...] = ()  # () = the protocol's evaluation tasks, every query and candidate
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)
@@ -64,6 +70,11 @@ PRESETS: dict[str, Preset] = {
         alphas=(0.0, 0.5, 1.0),
         ft_steps=2,
         ft_batch=4,
+        pft_top_layers=1,
+        pft_steps=4,
+        pft_batch=4,
+        pft_train_max_len=64,
+        pft_eval_tasks=("xquad-r", "miracl-pooled"),
         depths=(1, 2),
         ft_eval_tasks=("xquad-r", "miracl-pooled"),
         ft_max_queries=10,

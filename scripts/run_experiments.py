@@ -25,12 +25,24 @@ def main() -> None:
     ap.add_argument(
         "stages",
         nargs="+",
-        choices=["baselines", "head-grid", "finetune", "finetune-depth", "scaling", "neutrality", "depth-baselines"],
+        choices=[
+            "baselines",
+            "head-grid",
+            "finetune",
+            "finetune-depth",
+            "scaling",
+            "neutrality",
+            "depth-baselines",
+            "partial",
+            "partial-alpha",
+            "partial-cross",
+        ],
     )
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
     ap.add_argument("--ft-seeds", type=int, nargs="*", default=None, help="finetune stages: seeds (default: first)")
+    ap.add_argument("--seeds", type=int, nargs="*", default=None, help="partial stages: seeds (default: preset)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
@@ -67,6 +79,20 @@ def main() -> None:
             for t in grids.NEUTRALITY_TRANSFORMS:
                 log(run_transform_only(t, p))
             grids.run_grid(grids.neutrality_grid(p), p, "neutrality", on_done=log)
+        elif stage == "partial":  # the main grid of the partial fine-tuning track
+            grids.run_grid(grids.partial_grid(p, seeds=args.seeds), p, "partial", on_done=log)
+        elif stage == "partial-alpha":  # the α curve between the main strategies
+            grids.run_grid(
+                grids.partial_grid(p, alphas=(0.25, 0.75), seeds=args.seeds or p.seeds[:3], reference=False),
+                p,
+                "partial α",
+                on_done=log,
+            )
+        elif stage == "partial-cross":  # the cross-dataset protocols
+            protocols = ("mlqa-r>xquad-r", "xquad-r>mlqa-r")
+            grids.run_grid(
+                grids.partial_grid(p, protocols, seeds=args.seeds or p.seeds[:3]), p, "partial ×", on_done=log
+            )
         print(f"[{stage}] done in {time.perf_counter() - t0:.0f}s", flush=True)
 
 
