@@ -1,6 +1,6 @@
 # Two entry points for a fresh clone (each sets itself up):
 #   make study   # run every notebook end to end with papermill (PRESET=cpu by default)
-#   make test    # run the test suite (notebooks in the smoke preset included)
+#   make test    # lint (ruff check + format --check), then the test suite (notebooks in the smoke preset included)
 PY      ?= python3
 VENV    ?= .venv
 PRESET  ?= cpu
@@ -20,13 +20,13 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 study: $(STAMP)
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.study --preset $(PRESET)
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.notebook.study --preset $(PRESET)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check hybridlib tests scripts notebooks && $(BIN)/ruff format --check hybridlib tests scripts
+	$(BIN)/ruff check hybridlib tests scripts notebooks/*.py && $(BIN)/ruff format --check hybridlib tests scripts
 
 sync-notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py

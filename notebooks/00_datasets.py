@@ -29,9 +29,9 @@ preset = "cpu"
 # %%
 import pandas as pd
 
-from hybridlib.data import stats
-from hybridlib.plots import plt, save, sns
-from hybridlib.report import record
+from hybridlib.analysis import dataset_stats as stats
+from hybridlib.notebook.plots import plt, save, sns
+from hybridlib.notebook.report import record
 
 pd.set_option("display.width", 160)
 

@@ -32,11 +32,11 @@ use_m = True  # also evaluate the USE-m frozen baseline on its languages
 # %%
 import pandas as pd
 
-from hybridlib.baselines import run_baseline
-from hybridlib.plots import plt, save, sns
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.notebook.plots import plt, save, sns
 from hybridlib.presets import get_preset
-from hybridlib.report import record
-from hybridlib.tables import LAREQA_COLUMNS, lareqa_row, pooled_frame
+from hybridlib.notebook.report import record
+from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, pooled_frame
 
 P = get_preset(preset)
 runs = {"BM25": run_baseline("bm25", P, force=recompute),
@@ -83,7 +83,7 @@ afriqa.round(4)
 # (Mo/Cr/Mul are then averages over those languages only, not comparable with the table above).
 
 # %%
-from hybridlib.use_m import use_m_baselines
+from hybridlib.runs.baselines import use_m_baselines
 
 use = use_m_baselines(P) if use_m else None
 if use:
@@ -102,9 +102,9 @@ use_table.round(4) if use else None
 import ir_measures
 from ir_measures import R, nDCG
 
-from hybridlib.encoding import encoder_for
-from hybridlib.evaluation import embed_task, run_frame
-from hybridlib.suite import load_suite
+from hybridlib.models.encoding import encoder_for
+from hybridlib.evaluation.scoring import embed_task, run_frame
+from hybridlib.evaluation.suite import load_suite
 
 mir_task = load_suite(P, ("miracl-pooled",))["miracl-pooled"]
 enc, layer = encoder_for(P.model)

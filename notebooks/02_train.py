@@ -37,13 +37,13 @@ seed = 0
 # %%
 import pandas as pd
 
-from hybridlib.baselines import run_baseline
-from hybridlib.experiments import head_config, run_head
-from hybridlib.plots import plt, save
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.runs.head_runs import head_config, run_head
+from hybridlib.notebook.plots import plt, save
 from hybridlib.presets import get_preset
-from hybridlib.protocols import PROTOCOLS
-from hybridlib.report import record
-from hybridlib.training import finetune_config, run_finetune, zero_shot_on
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.notebook.report import record
+from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
 
 P = get_preset(preset)
 if track == "head":

@@ -33,17 +33,17 @@ protocol = "mlqa-test"
 import numpy as np
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import group_by_strategy, per_language, per_query, summary_frame
-from hybridlib.baselines import run_baseline
-from hybridlib.claims import claims_table
-from hybridlib.paper import paper_value
-from hybridlib.plots import STRATEGY_COLORS, plt, save, sns
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import group_by_strategy, per_language, per_query, summary_frame
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.analysis.claims import claims_table
+from hybridlib.analysis.paper import paper_value
+from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save, sns
 from hybridlib.presets import get_preset
-from hybridlib.protocols import PROTOCOLS
-from hybridlib.report import record
-from hybridlib.stats import holm, mean_ci, paired_rows
-from hybridlib.tables import finetune_records, finetune_table, lareqa_row, with_ci
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import holm, mean_ci, paired_rows
+from hybridlib.analysis.tables import finetune_records, finetune_table, lareqa_row, with_ci
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")

@@ -31,19 +31,19 @@ protocol = "mlqa-test"
 import numpy as np
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import per_language, summary_frame
-from hybridlib.baselines import run_baseline
-from hybridlib.bias import answer_ranks
-from hybridlib.encoding import encoder_for
-from hybridlib.evaluation import embed_task
-from hybridlib.experiments import fit_head
-from hybridlib.plots import STRATEGY_COLORS, plt, save, sns
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import per_language, summary_frame
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.evaluation.bias import answer_ranks
+from hybridlib.models.encoding import encoder_for
+from hybridlib.evaluation.scoring import embed_task
+from hybridlib.runs.head_runs import fit_head
+from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save, sns
 from hybridlib.presets import get_preset
-from hybridlib.protocols import PROTOCOLS
-from hybridlib.report import record
-from hybridlib.stats import fmt_ci
-from hybridlib.suite import load_suite
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import fmt_ci
+from hybridlib.evaluation.suite import load_suite
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")

@@ -33,17 +33,17 @@ miracl_corpus = "pooled"
 # %%
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import group_by_strategy, per_query
-from hybridlib.baselines import run_baseline
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import group_by_strategy, per_query
+from hybridlib.runs.baselines import run_baseline
 from hybridlib.data import load_miracl
-from hybridlib.evaluation import evaluate_pooled, pooled_table
-from hybridlib.experiments import fit_head
-from hybridlib.paper import NOT_TRANSCRIBED, paper_value
-from hybridlib.plots import STRATEGY_COLORS, plt, save
+from hybridlib.evaluation.scoring import evaluate_pooled, pooled_table
+from hybridlib.runs.head_runs import fit_head
+from hybridlib.analysis.paper import NOT_TRANSCRIBED, paper_value
+from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
-from hybridlib.report import record
-from hybridlib.stats import holm, paired_rows
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import holm, paired_rows
 
 P = get_preset(preset)
 records = grids.run_grid(grids.main_grid(P, [protocol]), P, "main grid")

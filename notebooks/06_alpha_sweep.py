@@ -27,13 +27,13 @@ preset = "cpu"
 # %%
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import summary_frame
-from hybridlib.plots import plt, save
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import summary_frame
+from hybridlib.notebook.plots import plt, save
 from hybridlib.presets import get_preset
-from hybridlib.protocols import PROTOCOLS
-from hybridlib.report import record
-from hybridlib.stats import mean_ci
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import mean_ci
 
 P = get_preset(preset)
 records = grids.run_grid(grids.alpha_grid(P), P, "α grid")

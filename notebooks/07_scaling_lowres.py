@@ -39,15 +39,15 @@ models = None  # e.g. ["intfloat/multilingual-e5-small", "intfloat/multilingual-
 import numpy as np
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import group_by_strategy, per_query
-from hybridlib.baselines import run_baseline
-from hybridlib.models import depth_family_params, parse_name
-from hybridlib.plots import STRATEGY_COLORS, plt, save
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import group_by_strategy, per_query
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.models.registry import depth_family_params, parse_name
+from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
-from hybridlib.report import record
-from hybridlib.stats import mean_ci
-from hybridlib.tables import finetune_summary, finetune_table
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import mean_ci
+from hybridlib.analysis.tables import finetune_summary, finetune_table
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
@@ -56,7 +56,7 @@ records = grids.run_grid(grids.scaling_grid(P, names, seeds), P, "scaling grid")
 zero = {m: run_baseline("dense", P, m, tasks=grids.SCALING_TASKS) for m in names}
 bm25 = run_baseline("bm25", P, tasks=grids.SCALING_TASKS)
 if models:
-    from hybridlib.models import load_model, non_embedding_params
+    from hybridlib.models.registry import load_model, non_embedding_params
 
     size = {m: non_embedding_params(load_model(m)) for m in names}
 else:

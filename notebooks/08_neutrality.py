@@ -41,15 +41,15 @@ seeds = None  # None: the extension seeds of the preset; e.g. [0] for a quick lo
 # %%
 import pandas as pd
 
-from hybridlib import grids
-from hybridlib.aggregate import group_by_strategy, per_query, summary_frame
-from hybridlib.baselines import run_baseline
-from hybridlib.neutrality_runs import run_transform_only
-from hybridlib.plots import STRATEGY_COLORS, plt, save
+from hybridlib.runs import grids
+from hybridlib.analysis.aggregate import group_by_strategy, per_query, summary_frame
+from hybridlib.runs.baselines import run_baseline
+from hybridlib.runs.transform_runs import run_transform_only
+from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
-from hybridlib.report import record
-from hybridlib.stats import holm, paired_rows
-from hybridlib.tables import LAREQA_COLUMNS, lareqa_row, with_ci
+from hybridlib.notebook.report import record
+from hybridlib.analysis.stats import holm, paired_rows
+from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 
 from hybridlib.data import load_lareqa
-from hybridlib.encoding import forward_texts
-from hybridlib.evaluation import DenseScorer, evaluate_lareqa
-from hybridlib.models import load_model
+from hybridlib.evaluation.scoring import DenseScorer, evaluate_lareqa
+from hybridlib.models.encoding import forward_texts
+from hybridlib.models.registry import load_model
 
 
 def timed(fn):
@@ -137,7 +137,7 @@ def stage_int8(model, xq) -> None:
 def stage_backends() -> None:
     from sentence_transformers import SentenceTransformer
 
-    from hybridlib.models import model_dir
+    from hybridlib.models.registry import model_dir
 
     print("\n== 4. sentence-transformers ONNX / OpenVINO backends")
     for backend in ("onnx", "openvino"):

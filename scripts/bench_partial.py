@@ -3,7 +3,7 @@
     python scripts/bench_partial.py --ks 1 2 3 12 --batch 32 --max-len 256 --repeats 3
 
 Every variant runs the same batches (Hybrid(0.5) over the MLQA-test training pairs) through the
-same loop (:func:`hybridlib.partial_ft` internals: top-k blocks from stored states, InfoNCE,
+same loop (:func:`hybridlib.train.partial` internals: top-k blocks from stored states, InfoNCE,
 AdamW); k = 12 is full fine-tuning with frozen embeddings. Lower-layer states are computed only
 for the benchmark's texts (and cached). Prints a table; a benchmark, not a test.
 """
@@ -16,11 +16,12 @@ import time
 
 import torch
 
-from hybridlib.losses import info_nce
-from hybridlib.models import load_model
-from hybridlib.protocols import training_examples
-from hybridlib.sampling import BatchComposer, make_strategy
-from hybridlib.states import LayerStates, pad_states, top_layers
+from hybridlib.models.registry import load_model
+from hybridlib.models.states import LayerStates, pad_states, top_layers
+from hybridlib.train.losses import info_nce
+from hybridlib.train.protocols import training_examples
+from hybridlib.train.samplers import BatchComposer
+from hybridlib.train.strategy import make_strategy
 
 
 def main() -> None:
@@ -34,7 +35,7 @@ def main() -> None:
     torch.set_num_threads(2)
     model = load_model(args.model)
     fp = model.hybridlib_fingerprint if hasattr(model, "hybridlib_fingerprint") else None
-    from hybridlib.models import fingerprint
+    from hybridlib.models.registry import fingerprint
 
     fp = fp or fingerprint(model)
     depth = model[0].auto_model.config.num_hidden_layers

@@ -13,9 +13,9 @@ import time
 import torch
 
 from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
-from hybridlib.encoding import encoder_for
+from hybridlib.models.encoding import encoder_for
 from hybridlib.presets import get_preset
-from hybridlib.protocols import training_examples
+from hybridlib.train.protocols import training_examples
 
 
 def texts_for(name: str, preset: str = "cpu") -> tuple[list[str], list[str]]:

@@ -12,12 +12,11 @@ import time
 
 import torch
 
-from hybridlib import grids
-from hybridlib.baselines import run_baseline
-from hybridlib.neutrality_runs import run_transform_only
 from hybridlib.presets import get_preset
-from hybridlib.training import finetune_config, run_finetune, zero_shot_on
-from hybridlib.use_m import use_m_baselines
+from hybridlib.runs import grids
+from hybridlib.runs.baselines import run_baseline, use_m_baselines
+from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
+from hybridlib.runs.transform_runs import run_transform_only
 
 
 def main() -> None:

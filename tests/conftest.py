@@ -31,6 +31,6 @@ def _private_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_model():
-    from hybridlib.models import load_model
+    from hybridlib.models.registry import load_model
 
     return load_model("tiny-random")

@@ -14,9 +14,10 @@ def main(out_dir: str, strategy: str) -> None:
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from hybridlib.models import load_model
-    from hybridlib.sampling import make_strategy
-    from hybridlib.training import SamplerFactory, to_dataset
+    from hybridlib.models.registry import load_model
+    from hybridlib.train.finetune import to_dataset
+    from hybridlib.train.samplers import SamplerFactory
+    from hybridlib.train.strategy import make_strategy
 
     rows = [
         dict(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hybridlib import encoding
-from hybridlib.encoding import EmbeddingCache, Encoder, forward_texts
+from hybridlib.models import encoding
+from hybridlib.models.encoding import EmbeddingCache, Encoder, forward_texts
 
 TEXTS = [f"sentence number {i} " + "word " * (i % 17) for i in range(60)] + ["东京塔有多高？", "Привет мир"]
 

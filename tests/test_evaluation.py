@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hybridlib.bm25 import BM25Scorer, tokenize
 from hybridlib.data import RetrievalTask, load_lareqa
-from hybridlib.evaluation import DenseScorer, evaluate_lareqa, evaluate_pooled, pooled_table
+from hybridlib.evaluation.bm25 import BM25Scorer, tokenize
+from hybridlib.evaluation.scoring import DenseScorer, evaluate_lareqa, evaluate_pooled, pooled_table
 
 
 def _oracle_embeddings(task: RetrievalTask, noise: float = 0.0, seed: int = 0):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from ir_measures import AP, RR, R, nDCG
 
-from hybridlib import metrics
+from hybridlib.evaluation import metrics
 
 
 def _random_case(seed: int, n_q=30, n_c=60, max_rel=4, tie_levels=None):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybridlib.models import UnknownModelError, fingerprint, load_model, parse_name
+from hybridlib.models.registry import UnknownModelError, fingerprint, load_model, parse_name
 
 TEXTS = [
     "How many points did the Panthers defense surrender?",
@@ -58,7 +58,7 @@ def test_depth_names():
 
 
 def test_depth_variant_equals_layer_of_full_model(me5):
-    from hybridlib.encoding import forward_texts
+    from hybridlib.models.encoding import forward_texts
 
     l4 = load_model("me5-small:L4")
     assert len(l4[0].auto_model.encoder.layer) == 4
@@ -106,8 +106,8 @@ def test_fast_tokenizer_twin_is_exact(me5):
 
 
 def test_use_m_baseline_model(tmp_path):
-    from hybridlib.encoding import Encoder
-    from hybridlib.use_m import supported_langs
+    from hybridlib.models.encoding import Encoder
+    from hybridlib.models.use_m import supported_langs
 
     assert supported_langs(["en", "el", "th", "hi", "vi", "zh"]) == (["en", "th", "zh"], ["el", "hi", "vi"])
     use = load_model("use-m")

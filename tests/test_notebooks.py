@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hybridlib.report import recorded
-from hybridlib.study import execute, notebooks
+from hybridlib.notebook.report import recorded
+from hybridlib.notebook.study import execute, notebooks
 
 pytestmark = pytest.mark.notebook
 

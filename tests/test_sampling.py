@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hybridlib.sampling import BatchComposer, Strategy, make_strategy
+from hybridlib.train.samplers import BatchComposer
+from hybridlib.train.strategy import Strategy, make_strategy
 
 LANGS = ["de", "es", "zh", "ar"]
 
@@ -99,7 +100,7 @@ def test_unknown_strategy_and_impossible_pools():
 
 
 def test_validation_batches_shrink_to_what_the_pool_can_fill():
-    from hybridlib.sampling import validation_batches
+    from hybridlib.train.samplers import validation_batches
 
     ex = _examples(n_groups=20)  # 20 distinct questions: a batch of 64 cannot be filled
     batches = validation_batches(ex, 64)

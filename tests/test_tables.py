@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hybridlib.stats import holm, paired_rows
-from hybridlib.tables import finetune_summary
+from hybridlib.analysis.stats import holm, paired_rows
+from hybridlib.analysis.tables import finetune_summary
 
 
 def test_finetune_summary_reduces_seeds():

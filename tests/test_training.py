@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from hybridlib.head import Head, HeadConfig, train_head
-from hybridlib.neutrality import centerer, eraser, language_means, leace
-from hybridlib.protocols import LeakageError, check_no_leakage, drop_overlap, training_examples
-from hybridlib.runs import cached_run, config_hash
-from hybridlib.sampling import BatchComposer, make_strategy
+from hybridlib.train.head import Head, HeadConfig, train_head
+from hybridlib.train.neutrality import centerer, eraser, language_means, leace
+from hybridlib.train.protocols import LeakageError, check_no_leakage, drop_overlap, training_examples
+from hybridlib.train.samplers import BatchComposer
+from hybridlib.train.strategy import make_strategy
 
 
 def _toy(n_groups=80, dim=16, seed=0):
@@ -118,39 +116,13 @@ def test_hard_negatives_same_language_other_question():
         training_examples("xquad-r>mlqa-r", max_groups=5, negatives="dense")
 
 
-def test_cached_run_is_atomic_and_resumes(tmp_path, monkeypatch):
-    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
-    cfg = {"a": 1, "b": [1, 2]}
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return {"x": 1.0}, {"d/query_id": np.array(["q1", "q2"]), "d/mAP": np.array([0.5, 1.0])}, {"model": "m"}
-
-    def crash():
-        raise RuntimeError("killed mid-run")
-
-    with pytest.raises(RuntimeError):
-        cached_run("t", cfg, crash)
-    assert not list(tmp_path.rglob("*.json")), "a crashed run leaves no record"
-    rec = cached_run("t", cfg, compute)
-    again = cached_run("t", cfg, compute)
-    assert len(calls) == 1 and again == rec, "a finished run is read back, not recomputed"
-    assert rec["config_hash"] == config_hash(cfg) and rec["versions"]["numpy"] and rec["wall_seconds"] >= 0
-    assert json.loads((tmp_path / "t" / f"{config_hash(cfg)}.json").read_text())["results"] == {"x": 1.0}
-    from hybridlib.runs import arrays_of
-
-    stored = arrays_of(rec)
-    assert stored["d/query_id"].tolist() == ["q1", "q2"], "query ids are restored from the shared id store"
-    assert stored["d/mAP"].dtype == np.float16
-
-
 def test_trainer_uses_strategy_batches(tiny_model):
     """The sentence-transformers trainer builds our DefaultBatchSampler subclass and its batches obey X-Y."""
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from hybridlib.training import SamplerFactory, StrategyBatchSampler, to_dataset
+    from hybridlib.train.finetune import to_dataset
+    from hybridlib.train.samplers import SamplerFactory, StrategyBatchSampler
 
     ex, _, _ = _toy(n_groups=12)
     ex["q_text"] = ex.q_lang + " question " + ex.group.astype(str)

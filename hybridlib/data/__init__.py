@@ -1,10 +1,10 @@
 """Dataset loaders; every source becomes a :class:`RetrievalTask`."""
 
-from .afriqa import load_afriqa
-from .lareqa import load_lareqa, settings
-from .miracl import load_miracl
-from .squad import load_mlqa_test, load_tydi_dev
-from .task import DataError, RetrievalTask
+from hybridlib.data.afriqa import load_afriqa
+from hybridlib.data.lareqa import load_lareqa, settings
+from hybridlib.data.miracl import load_miracl
+from hybridlib.data.mlqa_tydi import load_mlqa_test, load_tydi_dev
+from hybridlib.data.task import DataError, RetrievalTask
 
 __all__ = [
     "DataError",

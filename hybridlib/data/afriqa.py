@@ -8,13 +8,13 @@ parallel monolingual en->en (fr->fr) reference.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from ..paths import data_dir
-from .task import DataError, RetrievalTask, check_langs
+from hybridlib.data.readers import read_jsonl
+from hybridlib.data.task import DataError, RetrievalTask, check_langs
+from hybridlib.paths import data_dir
 
 PIVOT = {
     "bem": "en",
@@ -32,20 +32,14 @@ PIVOT = {
 def _jsonl(path: Path) -> list[dict]:
     if not path.exists():
         raise DataError(f"AfriQA: expected file {path} does not exist (ships in data/afriqa; see data/README.md)")
-    out = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}: malformed JSON on line {i + 1} ({err})") from err
-    return out
+    return read_jsonl(path)
 
 
 def load_afriqa(
     langs: list[str] | None = None, split: str = "test", translated: bool = False, root: Path | None = None
 ) -> RetrievalTask:
     """AfriQA gold-passage retrieval; ``translated=True`` uses the human-translated questions."""
+    requested = langs is not None
     langs = check_langs(langs, PIVOT, "AfriQA")
     qs, cs, qr, skipped = [], [], [], {}
     for lang in langs:
@@ -58,7 +52,9 @@ def load_afriqa(
             / f"gold_span_passages.afriqa.{lang}.{pivot}.{split}.json"
         )
         if not path.exists():
-            continue  # not every language has every split (swa: test only)
+            if requested:  # asked for by name: a missing file is an error
+                _jsonl(path)
+            continue  # all languages: not every language has every split (swa: test only)
         ids = {}
         for k, r in enumerate(_jsonl(path)):
             for key in ("id", "context", "question_lang", "question_translated"):

@@ -10,14 +10,15 @@ The pooled task built here is the paper's *multilingual* setting (every parallel
 
 from __future__ import annotations
 
-import json
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from ..paths import data_dir
-from .task import DataError, RetrievalTask, check_langs, require_file
+from hybridlib.data.readers import as_int, read_json
+from hybridlib.data.task import DataError, RetrievalTask, check_langs, require_file
+from hybridlib.paths import data_dir
 
 LANGS = {
     "xquad-r": ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"),
@@ -39,10 +40,7 @@ def read_lareqa_file(path: Path, lang: str) -> tuple[list[dict], list[dict], lis
     whose ``answer_start`` falls in no sentence span (reported, never silently dropped).
     """
     require_file(path, f"LAReQA {path.parent.name} {lang}")
-    try:
-        doc = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise DataError(f"{path}: malformed JSON ({err})") from err
+    doc = read_json(path)
     questions, candidates, gold, unmatched = [], [], [], 0
     for a, article in enumerate(doc.get("data", [])):
         for p, para in enumerate(article.get("paragraphs", [])):
@@ -62,7 +60,8 @@ def read_lareqa_file(path: Path, lang: str) -> tuple[list[dict], list[dict], lis
                     raise DataError(f"{where}.qas[{k}] lacks id, question or answers")
                 qid = qa["id"]
                 questions.append(dict(query_id=f"{lang}/{qid}", qid=qid, lang=lang, text=qa["question"]))
-                s = _gold_sentence(para["sentence_breaks"], int(qa["answers"][0]["answer_start"]))
+                start = as_int(qa["answers"][0].get("answer_start"), f"{where}.qas[{k}].answers[0]", "answer_start")
+                s = _gold_sentence(para["sentence_breaks"], start)
                 if s is None:
                     unmatched += 1
                 else:
@@ -80,10 +79,16 @@ def _load(dataset: str, langs: tuple[str, ...], root: str) -> RetrievalTask:
         gold += g
         unmatched[lang] = u
     queries = pd.DataFrame(qs)
-    gold = pd.DataFrame(gold)
+    gold = pd.DataFrame(gold, columns=["qid", "doc_id"])
     # every parallel answer is relevant to every language version of the question
     qrels = queries[["query_id", "qid"]].merge(gold, on="qid")[["query_id", "doc_id"]]
     qrels["relevance"] = 1
+    if any(unmatched.values()):
+        warnings.warn(
+            f"{dataset}: {sum(unmatched.values())} answers fall in no sentence span and have no gold sentence "
+            f"(per language: { {k: v for k, v in unmatched.items() if v} })",
+            stacklevel=3,
+        )
     meta = dict(dataset=dataset, unmatched_answers=unmatched, setting="multilingual (pooled)")
     return RetrievalTask(dataset, queries, pd.DataFrame(cs), qrels, meta)
 

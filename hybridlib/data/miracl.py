@@ -11,14 +11,14 @@ Corpus sources:
 
 from __future__ import annotations
 
-import gzip
-import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ..paths import data_dir
-from .task import DataError, RetrievalTask, check_langs, require_file
+from hybridlib.data.readers import as_int, read_jsonl, read_text
+from hybridlib.data.task import DataError, RetrievalTask, check_langs, require_file
+from hybridlib.paths import data_dir
 
 LANGS = ("ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th", "yo", "zh")
 LOW_RESOURCE = ("yo", "sw", "te", "bn", "th", "hi")
@@ -28,10 +28,12 @@ def read_topics(lang: str, root: Path | None = None) -> pd.DataFrame:
     path = Path(root or data_dir()) / "miracl" / "topics" / f"topics.miracl-v1.0-{lang}-dev.tsv"
     require_file(path, f"MIRACL {lang} dev topics")
     rows = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for i, line in enumerate(read_text(path).splitlines()):
         parts = line.split("\t")
         if len(parts) != 2:
             raise DataError(f"{path}: line {i + 1} is not 'qid<TAB>query'")
+        if not parts[1].strip():
+            raise DataError(f"{path}: line {i + 1} (query {parts[0]!r}) has an empty query text")
         rows.append(dict(query_id=parts[0], lang=lang, text=parts[1]))
     return pd.DataFrame(rows)
 
@@ -39,23 +41,13 @@ def read_topics(lang: str, root: Path | None = None) -> pd.DataFrame:
 def read_qrels(lang: str, root: Path | None = None) -> pd.DataFrame:
     path = Path(root or data_dir()) / "miracl" / "qrels" / f"qrels.miracl-v1.0-{lang}-dev.tsv"
     require_file(path, f"MIRACL {lang} dev qrels")
-    df = pd.read_csv(path, sep="\t", header=None, names=["query_id", "q0", "doc_id", "relevance"], dtype=str)
-    if df["relevance"].isna().any():
-        raise DataError(f"{path}: malformed TREC qrels (expected 'qid Q0 docid rel')")
-    df["relevance"] = df["relevance"].astype(int)
-    return df[["query_id", "doc_id", "relevance"]]
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
     rows = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}: malformed JSON on line {i + 1} ({err})") from err
-    return rows
+    for i, line in enumerate(read_text(path).splitlines()):
+        parts = line.split()
+        if len(parts) != 4:
+            raise DataError(f"{path}: line {i + 1} is not TREC qrels ('qid Q0 docid rel')")
+        rows.append((parts[0], parts[2], as_int(parts[3], f"{path}: line {i + 1}", "relevance")))
+    return pd.DataFrame(rows, columns=["query_id", "doc_id", "relevance"])
 
 
 def _corpus_frame(rows: list[dict], lang: str, where: str) -> pd.DataFrame:
@@ -76,7 +68,7 @@ def load_corpus(lang: str, corpus: str | Path = "pooled", root: Path | None = No
     if corpus == "pooled":
         path = root / "miracl-passages" / "passages" / f"{lang}.jsonl.gz"
         require_file(path, f"pooled MIRACL passages {lang}")
-        return _corpus_frame(_read_jsonl(path), lang, str(path))
+        return _corpus_frame(read_jsonl(path), lang, str(path))
     if corpus == "hub":
         from datasets import load_dataset
 
@@ -95,7 +87,7 @@ def load_corpus(lang: str, corpus: str | Path = "pooled", root: Path | None = No
             f"no MIRACL corpus files for {lang!r} under {base} (expected {base}/{lang}/*.jsonl[.gz] or "
             f"{base}/miracl-corpus-v1.0-{lang}/*.jsonl.gz, from the miracl/miracl-corpus dataset)"
         )
-    return _corpus_frame([r for f in files for r in _read_jsonl(f)], lang, str(base))
+    return _corpus_frame([r for f in files for r in read_jsonl(f)], lang, str(base))
 
 
 def load_miracl(
@@ -106,7 +98,9 @@ def load_miracl(
     Each language is its own pool (monolingual retrieval); ``task.subset([x], [x])`` gives one.
     In pooled mode only queries whose positives all have text are kept.
     """
-    langs = check_langs(langs or list(LOW_RESOURCE), LANGS, "MIRACL")
+    if langs is not None and not list(langs):
+        raise DataError("MIRACL: an empty language list; pass None for the study's six languages")
+    langs = check_langs(list(LOW_RESOURCE) if langs is None else langs, LANGS, "MIRACL")
     qs, cs, qr = [], [], []
     for lang in langs:
         topics, qrels, cands = read_topics(lang, root), read_qrels(lang, root), load_corpus(lang, corpus, root)
@@ -119,7 +113,16 @@ def load_miracl(
             has = pos["doc_id"].isin(cands["doc_id"])
             complete = has.groupby(pos["query_id"]).all()
             keep = complete[complete].index
-        else:
+        else:  # a local / hub corpus: judged passages it lacks stay in the recall denominator
+            missing = ~pos["doc_id"].isin(cands["doc_id"])
+            if missing.any():
+                none_found = sorted(set(pos["query_id"]) - set(pos.loc[~missing, "query_id"]))
+                warnings.warn(
+                    f"MIRACL {lang}: {int(missing.sum())} judged-relevant passages are not in the corpus {corpus}; "
+                    f"they count as never retrieved (as in trec_eval); {len(none_found)} queries have no "
+                    f"findable positive (e.g. {none_found[:3]})",
+                    stacklevel=2,
+                )
             keep = pos["query_id"].unique()
         qs.append(topics[topics["query_id"].isin(keep)])
         qr.append(qrels[qrels["query_id"].isin(keep)])

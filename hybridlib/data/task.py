@@ -13,6 +13,20 @@ class DataError(ValueError):
     """Bad or missing input data; the message names the file, field or value."""
 
 
+MISSING = -2  # relevant_indices(): a judged positive absent from the corpus
+
+
+def frame_fingerprint(*frames: pd.DataFrame) -> str:
+    """16 hex digits of the content of data frames (values and column names, not the index)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for df in frames:
+        h.update("\x00".join(map(str, df.columns)).encode())
+        h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class RetrievalTask:
     """Queries ``(query_id, lang, text)``, candidates ``(doc_id, lang, text, context)`` and qrels.
@@ -40,6 +54,13 @@ class RetrievalTask:
             missing = [c for c in cols if c not in df.columns]
             if missing:
                 raise DataError(f"task {self.name!r}: {what} lacks columns {missing}")
+        text = self.queries["text"]
+        empty = text.isna() | (text.astype(str).str.strip() == "")
+        if empty.any():
+            raise DataError(
+                f"task {self.name!r}: {int(empty.sum())} queries with empty or null text "
+                f"(e.g. query_id {self.queries.loc[empty, 'query_id'].iloc[0]!r})"
+            )
         if self.queries["query_id"].duplicated().any():
             raise DataError(f"task {self.name!r}: duplicate query ids")
         if self.candidates["doc_id"].duplicated().any():
@@ -57,6 +78,15 @@ class RetrievalTask:
         return (
             f"RetrievalTask({self.name!r}, {len(self.queries)} queries, "
             f"{len(self.candidates)} candidates, {int((self.qrels.relevance > 0).sum())} positives)"
+        )
+
+    def fingerprint(self) -> str:
+        """16 hex digits of the task's content: query ids/languages/texts, candidate ids/languages/
+        texts and judgements, so any change of language subset, cap or data file changes it."""
+        return frame_fingerprint(
+            self.queries[["query_id", "lang", "text"]],
+            self.candidates[["doc_id", "lang", "text"]],
+            self.qrels[["query_id", "doc_id", "relevance"]],
         )
 
     @property
@@ -82,7 +112,9 @@ class RetrievalTask:
         ql, cl = list(query_langs), list(candidate_langs)
         cands = self.candidates[self.candidates["lang"].isin(cl)]
         qs = self.queries[self.queries["lang"].isin(ql)]
-        qrels = self.qrels[np.isin(self.qrels["q_row"], qs.index) & np.isin(self.qrels["d_row"], cands.index)]
+        # judged passages missing from the corpus (d_row -1) stay with their query: never retrieved
+        in_pool = np.isin(self.qrels["d_row"], cands.index) | (self.qrels["d_row"].to_numpy() < 0)
+        qrels = self.qrels[np.isin(self.qrels["q_row"], qs.index) & in_pool]
         answerable = np.unique(qrels.loc[qrels["relevance"] > 0, "q_row"])
         qs = qs[np.isin(qs.index, answerable)]
         qrels = qrels[np.isin(qrels["q_row"], answerable)]
@@ -117,15 +149,17 @@ class RetrievalTask:
             is_needed = np.isin(cands.index, needed)
             rank_in_group = cands.groupby(by if by in cands else "lang", sort=False).cumcount().to_numpy()
             cands = cands[is_needed | (rank_in_group < max_candidates)]
-        qrels = qrels[np.isin(qrels["d_row"], cands.index)]
+        qrels = qrels[np.isin(qrels["d_row"], cands.index) | (qrels["d_row"].to_numpy() < 0)]
         return RetrievalTask(self.name, qs, cands, qrels, dict(self.meta, shrunk=(max_queries, max_candidates)))
 
     def relevant_indices(self) -> np.ndarray:
-        """``(n_queries, max_rel)`` candidate row indices of each query's positives, ``-1`` padded."""
+        """``(n_queries, max_rel)`` candidate row indices of each query's positives, ``-1`` padded;
+        ``-2`` marks a judged positive that is not in the corpus (never retrieved, still counted)."""
         pos = self.qrels[self.qrels["relevance"] > 0]
         q = pd.Index(self.queries.index).get_indexer(pos["q_row"])
         c = pd.Index(self.candidates.index).get_indexer(pos["d_row"])
-        keep = (q >= 0) & (c >= 0)
+        c = np.where(pos["d_row"].to_numpy() < 0, MISSING, c)
+        keep = (q >= 0) & ((c >= 0) | (c == MISSING))
         q, c = q[keep], c[keep]
         counts = np.bincount(q, minlength=len(self.queries))
         width = max(int(counts.max()) if len(counts) else 0, 1)

@@ -1,0 +1,51 @@
+"""The one place shipped files are read: explicit UTF-8, errors that name the file, line and field."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from hybridlib.data.task import DataError
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file (``.gz`` transparently); bad bytes raise a :class:`DataError` naming where."""
+    path = Path(path)
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(f"{path}: not UTF-8 (byte {err.start}, line {line}: {err.reason})") from err
+
+
+def read_json(path: str | Path) -> Any:
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{path}: malformed JSON ({err})") from err
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Records of a JSON-lines file (blank lines skipped)."""
+    rows = []
+    for i, line in enumerate(read_text(path).splitlines()):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}: malformed JSON on line {i + 1} ({err})") from err
+    return rows
+
+
+def as_int(value: Any, where: str, field: str) -> int:
+    """``int(value)`` or a :class:`DataError` naming the record and field."""
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: field {field!r} must be an integer, got {value!r}") from None

@@ -1,0 +1,108 @@
+"""The study's evaluation suite: which tasks a preset evaluates, and one call that scores them all.
+
+``evaluate_suite(scorer_for, tasks)`` returns a JSON-able summary and compact per-query arrays:
+
+- ``xquad-r`` / ``mlqa-r``: Mo/Cr/Mul (mAP, R@1, R@10), rank distance, per language, and the
+  query x target cross-lingual mAP matrix;
+- ``miracl-pooled`` (mini-MIRACL, pooled), ``tydi`` (TyDi GoldP dev, pooled): nDCG@10, R@100
+  per language with mean and median;
+- ``afriqa``: African-language question -> English/French gold passages (cross-lingual), and
+  ``afriqa-translated``: the human English/French translation of the same questions (monolingual).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
+from hybridlib.data.task import RetrievalTask
+from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, pooled_table
+from hybridlib.presets import Preset
+
+LAREQA = ("xquad-r", "mlqa-r")
+POOLED = {"miracl-pooled": "lang", "tydi": "lang", "afriqa": "pool", "afriqa-translated": "pool"}
+
+
+_SUITES: dict[str, dict[str, RetrievalTask]] = {}
+
+
+def suite_fingerprint(tasks: dict[str, RetrievalTask]) -> str:
+    """One fingerprint of a suite: every task's name and content (see ``RetrievalTask.fingerprint``)."""
+    import hashlib
+
+    blob = "|".join(f"{name}={t.fingerprint()}" for name, t in sorted(tasks.items()))
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def load_suite(preset: Preset, names: tuple[str, ...] | None = None) -> dict[str, RetrievalTask]:
+    """Evaluation tasks of a preset (shrunk by its caps; memoised per process: tasks are read-only)."""
+    names = tuple(names or LAREQA + tuple(POOLED))
+    key = repr(
+        (
+            preset.name,
+            names,
+            sorted(preset.lareqa_langs.items()),
+            preset.miracl_langs,
+            preset.afriqa_langs,
+            preset.max_queries,
+            preset.max_candidates,
+        )
+    )
+    if key not in _SUITES:
+        _SUITES[key] = _load_suite(preset, names)
+    return dict(_SUITES[key])
+
+
+def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTask]:
+    tasks: dict[str, RetrievalTask] = {}
+    for name in names:
+        if name in LAREQA:
+            langs = preset.lareqa_langs.get(name)
+            t = load_lareqa(name, list(langs) if langs else None)
+        elif name == "miracl-pooled":
+            t = load_miracl(list(preset.miracl_langs))
+        elif name == "tydi":
+            t = load_tydi_dev([lang for lang in ("sw", "te", "bn") if preset.name != "smoke" or lang in ("sw",)])
+        elif name == "afriqa":
+            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None)
+        elif name == "afriqa-translated":
+            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None, translated=True)
+        else:
+            raise ValueError(f"unknown evaluation task {name!r}; known: {list(LAREQA) + list(POOLED)}")
+        tasks[name] = t.shrink(preset.max_queries, preset.max_candidates, by=POOLED.get(name, "lang"))
+    return tasks
+
+
+def evaluate_suite(
+    scorer_for: Callable[[RetrievalTask], Scorer], tasks: dict[str, RetrievalTask]
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """Score every task; ``scorer_for(task)`` builds the scorer (e.g. embeds the task once)."""
+    summary: dict = {}
+    arrays: dict[str, np.ndarray] = {}
+    for name, task in tasks.items():
+        scorer = scorer_for(task)
+        if name in LAREQA:
+            res = evaluate_lareqa(scorer, task)
+            summary[name] = {
+                "summary": {k: float(v) for k, v in res.summary().items()},
+                "per_language": res.per_language().round(6).to_dict(orient="index"),
+                "cross_mAP": res.cross_matrix("mAP").round(6).to_dict(orient="index"),
+                "n_queries": int(len(task.queries)),
+                "n_candidates": int(len(task.candidates)),
+            }
+            for k, v in res.per_query_frame().items():
+                arrays[f"{name}/{k}"] = v
+        else:
+            res = evaluate_pooled(scorer, task, group=POOLED[name])
+            table = pooled_table(res)
+            summary[name] = {
+                "per_language": table.round(6).to_dict(orient="index"),
+                "pooled": bool(task.meta.get("pooled", False)),
+            }
+            for g, s in res.items():
+                arrays[f"{name}/{g}/query_id"] = s.query_ids
+                for m in ("nDCG@10", "R@100"):
+                    arrays[f"{name}/{g}/{m}"] = s.values[m]
+    return summary, arrays

@@ -1,0 +1,74 @@
+"""Run every notebook in order with papermill: ``python -m hybridlib.notebook.study --preset cpu``.
+
+Notebooks live in ``notebooks/`` as jupytext ``py:percent`` files (paired with ``.ipynb``). Each is
+converted in memory, executed with papermill (``preset`` injected into its ``parameters`` cell)
+and written to ``build/executed/<preset>/`` (ignored by git); figures go to ``figures/``.
+Results already in ``results/`` are reused, so a warm rerun takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from hybridlib.paths import REPO
+
+NOTEBOOKS_DIR = REPO / "notebooks"
+OUT_DIR = REPO / "build" / "executed"
+
+
+def notebooks(only: list[str] | None = None) -> list[Path]:
+    """The numbered notebooks, in order (``only``: name prefixes such as ``00`` or ``03_main``)."""
+    found = sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
+    if only:
+        found = [p for p in found if any(p.stem.startswith(o) for o in only)]
+        if not found:
+            raise SystemExit(
+                f"no notebook matches {only}; have {[p.stem for p in sorted(NOTEBOOKS_DIR.glob('[0-9][0-9]_*.py'))]}"
+            )
+    return found
+
+
+def execute(
+    source: Path, preset: str, out_dir: Path | None = None, parameters: dict | None = None, kernel_name: str = "python3"
+) -> Path:
+    """Execute one jupytext notebook with papermill; returns the executed ``.ipynb`` path."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    out_dir = Path(out_dir or OUT_DIR / preset)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb = jupytext.read(source)
+    src = out_dir / f".{source.stem}.input.ipynb"
+    nbformat.write(nb, src)
+    out = out_dir / f"{source.stem}.ipynb"
+    pm.execute_notebook(
+        str(src),
+        str(out),
+        parameters={"preset": preset, **(parameters or {})},
+        kernel_name=kernel_name,
+        cwd=str(source.parent),
+        progress_bar=False,
+    )
+    src.unlink(missing_ok=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="cpu", choices=["smoke", "cpu", "paper"])
+    ap.add_argument("--only", nargs="*", help="notebook name prefixes to run (default: all)")
+    args = ap.parse_args(argv)
+    total = time.perf_counter()
+    for nb in notebooks(args.only):
+        t0 = time.perf_counter()
+        print(f"[study] {nb.stem} (preset={args.preset}) ...", flush=True)
+        out = execute(nb, args.preset)
+        print(f"[study] {nb.stem} done in {time.perf_counter() - t0:.0f}s -> {out.relative_to(REPO)}", flush=True)
+    print(f"[study] all notebooks done in {time.perf_counter() - total:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

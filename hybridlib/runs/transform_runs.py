@@ -1,0 +1,59 @@
+"""Training-free runs: a language-neutrality transform alone on top of the frozen encoder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hybridlib.evaluation.scoring import embed_task
+from hybridlib.evaluation.suite import evaluate_suite, load_suite, suite_fingerprint
+from hybridlib.models.encoding import encoder_for
+from hybridlib.presets import Preset
+from hybridlib.runs.store import cached_run
+from hybridlib.train.neutrality import fit_transform
+from hybridlib.train.protocols import PROTOCOLS, drop_overlap, examples_fingerprint, training_examples
+
+
+@dataclass(frozen=True)
+class TransformConfig:
+    transform: str
+    model: str
+    preset: str
+    fit_protocol: str  # whose training side provides the unlabelled text (train-side variants)
+    train_max_groups: int | None
+    eval_tasks: tuple[str, ...]
+    max_queries: int | None
+    max_candidates: int | None
+
+
+def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None) -> dict:
+    """Evaluate ``transform`` (see :mod:`hybridlib.train.neutrality`) with no training at all."""
+    cfg = TransformConfig(
+        transform,
+        model or preset.model,
+        preset.name,
+        protocol,
+        preset.train_max_groups,
+        PROTOCOLS[protocol],
+        preset.max_queries,
+        preset.max_candidates,
+    )
+
+    tasks = load_suite(preset, cfg.eval_tasks)
+    examples = training_examples(protocol, cfg.train_max_groups)
+    data = {"eval": suite_fingerprint(tasks), "train": examples_fingerprint(examples)}
+
+    def compute():
+        ex, _ = drop_overlap(examples, tasks)
+        enc, layer = encoder_for(cfg.model)
+        q = enc.encode(ex.q_text.tolist(), "query", layer)
+        p = enc.encode(ex.p_text.tolist(), "passage", layer)
+        pre = fit_transform(transform, ex, q, p, enc, layer, tasks)
+
+        def scorer_for(task):
+            ql, cl = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
+            return embed_task(enc, task, layer).map(lambda x, kind: pre(x, kind, ql if kind == "query" else cl))
+
+        summary, arrays = evaluate_suite(scorer_for, tasks)
+        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer}
+
+    return cached_run("transform", cfg, compute, data, subdir=preset.results_subdir)

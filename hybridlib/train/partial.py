@@ -1,0 +1,192 @@
+"""Partial fine-tuning: train only the top ``k`` transformer blocks from stored lower-layer states.
+
+The lower ``L - k`` blocks and the embeddings are frozen (and in eval mode: no dropout, a stated
+deviation from full fine-tuning), so their token states are a pure function of the text; they are
+computed once (:mod:`hybridlib.models.states`) and every training step and every evaluation runs only the
+top ``k`` blocks. ``k = L`` trains every block from the (frozen) embedding output: full fine-tuning
+with frozen embeddings through the same code.
+
+The loop is the paper's recipe at CPU scale: batches from :class:`~hybridlib.train.finetune.StrategyBatchSampler`
+(the same sampler class the sentence-transformers trainer uses, so X-X-mono / X-Y / Hybrid(α)
+compose batches identically), InfoNCE over in-batch positives and one hard negative per query
+(``MultipleNegativesRankingLoss``'s loss, scale 20), AdamW (lr 3e-5, weight decay 0.01 except
+biases and LayerNorm, as the HF trainer), linear warm-up then decay, gradient clipping at 1.0,
+and the best checkpoint by validation loss on fixed Hybrid(0.5) validation batches (early stopping).
+
+A seed varies the batch order and composition, the hard-negative draw and dropout; the
+training pairs (MLQA-test: 2,000 questions drawn once with seed 0) and the validation split
+(seed 0) are the same for every seed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from hybridlib.evaluation.scoring import DenseScorer
+from hybridlib.evaluation.suite import evaluate_suite
+from hybridlib.models.states import LayerStates, embed_states, pad_states, top_layers
+from hybridlib.train.finetune import to_dataset
+from hybridlib.train.losses import info_nce
+from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
+from hybridlib.train.samplers import StrategyBatchSampler, validation_batches
+from hybridlib.train.strategy import TrainingRun, check_int, make_strategy
+
+
+@dataclass(frozen=True)
+class PartialFineTuneConfig(TrainingRun):
+    """One partial fine-tuning run: everything that changes its result."""
+
+    top_layers: int = 2
+    steps: int = 300
+    batch_size: int = 32
+    lr: float = 3e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    scale: float = 20.0  # InfoNCE temperature 1/20 (MNRL's default; the paper states none)
+    train_max_len: int = 256  # tokens of training queries/passages (prompt included)
+    eval_max_len: int = 512  # tokens of evaluation texts (the model's max_seq_length)
+    state_dtype: str = "float16"
+    eval_every: int = 50
+    patience: int = 3
+    train_max_groups: int | None = None
+    negatives: str = "random"
+    val_max: int = 128
+    eval_tasks: tuple[str, ...] = ()
+    threads: int = 2
+    version: int = 1  # bumped when the training code changes what a config computes
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("top_layers", "steps", "batch_size", "train_max_len", "eval_max_len"):
+            check_int(getattr(self, name), f"PartialFineTuneConfig.{name}")
+        if self.top_layers < 1:
+            raise ValueError(f"PartialFineTuneConfig.top_layers must be >= 1, got {self.top_layers}")
+        if self.steps < 0 or self.batch_size < 2:
+            raise ValueError(f"steps must be >= 0 and batch_size >= 2, got {self.steps}, {self.batch_size}")
+
+
+def _param_groups(top, weight_decay: float) -> list[dict]:
+    decay, no_decay = [], []
+    for name, p in top.named_parameters():
+        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def train_partial(cfg: PartialFineTuneConfig, model, model_fp: str, tasks: dict, show_progress: bool = True):
+    """Train the top ``cfg.top_layers`` blocks; returns ``(top, log)`` (best checkpoint restored)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    torch.set_num_threads(cfg.threads)
+    depth = model[0].auto_model.config.num_hidden_layers
+    if cfg.top_layers > depth:
+        raise ValueError(f"top_layers={cfg.top_layers} but {cfg.model} has {depth} layers (k must lie in 1..{depth})")
+    ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives, seed=cfg.seed)
+    ex, dropped = drop_overlap(ex, tasks)
+    check_no_leakage(ex, tasks)
+    train, val = split_validation(ex, min_groups=2 * cfg.batch_size)
+    val = val.sample(n=min(cfg.val_max, len(val)), random_state=0).reset_index(drop=True)
+
+    t0 = time.perf_counter()
+    states = LayerStates(
+        model, model_fp, depth - cfg.top_layers, cfg.train_max_len, show_progress=show_progress, dtype=cfg.state_dtype
+    )
+
+    def keys(df):
+        return (
+            states.keys(df.q_text.tolist(), "query"),
+            states.keys(df.p_text.tolist(), "passage"),
+            states.keys(df.neg_text.tolist(), "passage"),
+        )
+
+    tk, vk = keys(train), keys(val)
+    state_seconds = time.perf_counter() - t0
+
+    torch.manual_seed(cfg.seed)
+    top = top_layers(model, cfg.top_layers)
+    top.train()
+    opt = torch.optim.AdamW(_param_groups(top, cfg.weight_decay), lr=cfg.lr)
+    sched = get_linear_schedule_with_warmup(opt, int(round(cfg.warmup_ratio * cfg.steps)), max(cfg.steps, 1))
+    sampler = StrategyBatchSampler(
+        to_dataset(train),
+        batch_size=cfg.batch_size,
+        drop_last=True,
+        examples=train,
+        strategy=make_strategy(cfg.strategy, cfg.alpha),
+        n_batches=cfg.steps,
+        sampler_seed=cfg.seed,
+    )
+    val_batches = validation_batches(val, cfg.batch_size)
+
+    def batch_loss(kq, kp, kn, idx):
+        q = top(*pad_states(states.get([kq[i] for i in idx])))
+        p = top(*pad_states(states.get([kp[i] for i in idx])))
+        n = top(*pad_states(states.get([kn[i] for i in idx])))
+        return info_nce(q, p, n, cfg.scale)
+
+    def val_loss() -> float:
+        top.eval()
+        with torch.no_grad():
+            out = float(np.mean([batch_loss(*vk, b).item() for b in val_batches]))
+        top.train()
+        return out
+
+    # the step-0 validation loss is logged; the best checkpoint is chosen among trained steps (as the trainer's)
+    train_loss, eval_loss, best, best_step, bad = [], [(0, round(val_loss(), 4))], None, 0, 0
+    best_loss = float("inf")
+    t1 = time.perf_counter()
+    step = 0
+    for step, idx in enumerate(sampler, start=1):
+        loss = batch_loss(*tk, idx)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        train_loss.append(round(loss.item(), 4))
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            v = val_loss()
+            eval_loss.append((step, round(v, 4)))
+            if v < best_loss:
+                best_loss, best_step, bad = v, step, 0
+                best = {k: t.detach().clone() for k, t in top.state_dict().items()}
+            else:
+                bad += 1
+                if bad >= cfg.patience:
+                    break
+    train_seconds = time.perf_counter() - t1
+    if best is not None:
+        top.load_state_dict(best)
+    log = {
+        "steps_run": step,
+        "best_step": best_step,
+        "steps_per_second": round(step / train_seconds, 4) if step else None,
+        "state_seconds": round(state_seconds, 1),
+        "train_seconds": round(train_seconds, 1),
+        "n_train": len(train),
+        "n_val": len(val),
+        "dropped_overlap": dropped,
+        "train_loss": train_loss,
+        "eval_loss": eval_loss,
+    }
+    return top, log
+
+
+def evaluate_partial(top, model, model_fp: str, cfg: PartialFineTuneConfig, tasks: dict, show_progress: bool = True):
+    """Score every task through ``top`` over the stored states of its texts."""
+    states = LayerStates(
+        model, model_fp, top.start, cfg.eval_max_len, show_progress=show_progress, dtype=cfg.state_dtype
+    )
+
+    def scorer_for(task):
+        q = embed_states(top, states.get(states.keys(task.queries["text"].tolist(), "query")))
+        c = embed_states(top, states.get(states.keys(task.candidates["text"].tolist(), "passage")))
+        return DenseScorer.for_task(task, q, c)
+
+    return evaluate_suite(scorer_for, tasks)
+
+
+__all__ = ["PartialFineTuneConfig", "train_partial", "evaluate_partial"]

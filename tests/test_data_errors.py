@@ -1,0 +1,96 @@
+"""Bad input gets a clear error (or warning) naming the file, record, field or value."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from hybridlib.data import DataError, load_afriqa, load_lareqa, load_miracl
+from hybridlib.data.miracl import read_qrels, read_topics
+from hybridlib.evaluation.scoring import evaluate_pooled
+
+
+def _miracl(root, topics: bytes, qrels: str, lang: str = "sw"):
+    (root / "miracl" / "topics").mkdir(parents=True)
+    (root / "miracl" / "qrels").mkdir(parents=True)
+    (root / "miracl" / "topics" / f"topics.miracl-v1.0-{lang}-dev.tsv").write_bytes(topics)
+    (root / "miracl" / "qrels" / f"qrels.miracl-v1.0-{lang}-dev.tsv").write_text(qrels, encoding="utf-8")
+
+
+def _lareqa(root, answer_start, text="Paris is big. It is old."):
+    para = {
+        "context": text,
+        "sentences": ["Paris is big.", "It is old."],
+        "sentence_breaks": [[0, 13], [14, 24]],
+        "qas": [{"id": "q1", "question": "Is Paris big?", "answers": [{"answer_start": answer_start}]}],
+    }
+    (root / "xquad-r").mkdir(parents=True, exist_ok=True)
+    (root / "xquad-r" / "en.json").write_text(json.dumps({"data": [{"paragraphs": [para]}]}), encoding="utf-8")
+
+
+def test_non_utf8_file_names_file_and_line(tmp_path):
+    _miracl(tmp_path, "1\tok query\n2\tcaf\xe9\n".encode("latin-1"), "1 Q0 d1 1\n")
+    with pytest.raises(DataError, match=r"topics\.miracl-v1\.0-sw-dev\.tsv: not UTF-8 .*line 2"):
+        read_topics("sw", tmp_path)
+
+
+def test_non_numeric_relevance_names_line_and_field(tmp_path):
+    _miracl(tmp_path, b"1\tquery\n", "1 Q0 d1 1\n1 Q0 d2 yes\n")
+    with pytest.raises(DataError, match=r"qrels\.miracl-v1\.0-sw-dev\.tsv: line 2: field 'relevance' .*'yes'"):
+        read_qrels("sw", tmp_path)
+
+
+def test_empty_query_text_names_the_record(tmp_path):
+    _miracl(tmp_path, b"1\tquery\n7\t  \n", "1 Q0 d1 1\n")
+    with pytest.raises(DataError, match=r"line 2 \(query '7'\) has an empty query text"):
+        read_topics("sw", tmp_path)
+
+
+def test_non_numeric_answer_start_names_record_and_field(tmp_path):
+    _lareqa(tmp_path, "four")
+    with pytest.raises(DataError, match=r"en\.json: data\[0\]\.paragraphs\[0\]\.qas\[0\].*'answer_start'.*'four'"):
+        load_lareqa("xquad-r", ["en"], root=tmp_path)
+
+
+def test_answers_outside_every_sentence_are_warned_about(tmp_path):
+    _lareqa(tmp_path, 99)
+    with pytest.warns(UserWarning, match="1 answers fall in no sentence span"):
+        task = load_lareqa("xquad-r", ["en"], root=tmp_path)
+    assert task.meta["unmatched_answers"] == {"en": 1}
+
+
+def test_empty_language_list_and_missing_afriqa_file_are_errors(tmp_path):
+    with pytest.raises(DataError, match="empty language list"):
+        load_miracl([])
+    with pytest.raises(DataError, match=r"AfriQA: expected file .*gold_span_passages\.afriqa\.hau\.en\.test\.json"):
+        load_afriqa(["hau"], root=tmp_path)
+
+
+def test_missing_judged_passages_count_as_never_retrieved(tmp_path):
+    """A local corpus lacking a judged passage: warned about, and it stays in the recall denominator
+    (trec_eval semantics), so R@100 is 1/2, not 1/1."""
+    _miracl(tmp_path, b"1\tquery one\n2\tquery two\n", "1 Q0 d1 1\n1 Q0 d9 1\n2 Q0 d9 1\n")
+    (tmp_path / "corpus" / "sw").mkdir(parents=True)
+    rows = [{"docid": d, "title": "", "text": f"text {d}"} for d in ("d1", "d2", "d3")]
+    (tmp_path / "corpus" / "sw" / "docs.jsonl").write_text("\n".join(map(json.dumps, rows)), encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"2 judged-relevant passages are not in the corpus.*1 queries have no"):
+        task = load_miracl(["sw"], corpus=tmp_path / "corpus", root=tmp_path)
+
+    class Oracle:  # the present positive first, everything else after
+        def ranks(self, t):
+            from hybridlib.evaluation.metrics import ranks_from_scores
+
+            rel = t.relevant_indices()
+            scores = np.zeros((len(t.queries), len(t.candidates)))
+            for i, r in enumerate(rel):
+                scores[i, r[r >= 0]] = 1.0
+            return ranks_from_scores(scores, rel)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = evaluate_pooled(Oracle(), task)["sw"]
+    assert res.values["R@100"].tolist() == [0.5, 0.0], "a missing positive is never retrieved but still counted"
+    assert res.values["nDCG@10"][0] == pytest.approx(1 / (1 + 1 / np.log2(3)))

@@ -1,0 +1,74 @@
+"""The two-level bootstrap and the verdicts, against planted truths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hybridlib.analysis.inference import hierarchical_bootstrap, holm, macro_mean, sample_from
+from hybridlib.analysis.scorecard import _verdict
+
+
+def _runs(effect: float, n_q: int = 300, langs=("en", "de", "ar"), seeds: int = 5, rng=None, cluster_sd=0.3):
+    """Per-seed Series for A (= B + effect) and B; parallel questions share a cluster effect."""
+    rng = rng or np.random.default_rng(0)
+    q_effect = rng.normal(0, cluster_sd, n_q)  # shared by a question's language versions
+    ids = [f"{lang}/q{i}" for lang in langs for i in range(n_q)]
+    base = np.concatenate([q_effect for _ in langs])
+
+    def runs(shift):
+        return [
+            pd.Series(0.5 + shift + base + rng.normal(0, 0.02) + rng.normal(0, 0.1, len(ids)), index=ids)
+            for _ in range(seeds)
+        ]
+
+    return sample_from(runs(effect)), sample_from(runs(0.0))
+
+
+def test_macro_mean_weights_languages_equally():
+    v = np.array([1.0, 1.0, 1.0, 0.0])
+    assert macro_mean(v, np.array(["en", "en", "en", "de"])) == 0.5
+
+
+def test_planted_effect_is_found_and_covered():
+    a, b = _runs(0.05)
+    d = hierarchical_bootstrap(a, b, n_boot=1000)
+    assert d.low > 0 and d.p_two_sided < 0.01, "an effect far above the noise is significant"
+    assert d.low < 0.05 < d.high, "the CI covers the planted effect"
+    assert _verdict(0.04, d.low, d.high) == "reproduced" and _verdict(-0.04, d.low, d.high) == "reversed"
+
+
+def test_null_effect_is_not_significant():
+    a, b = _runs(0.0, rng=np.random.default_rng(3))
+    d = hierarchical_bootstrap(a, b, n_boot=1000)
+    assert d.low < 0 < d.high and d.p_two_sided > 0.05
+    assert _verdict(0.04, d.low, d.high) in ("same sign, n.s.", "opposite sign, n.s.")
+
+
+def test_clustering_widens_the_interval():
+    """Parallel questions are not independent: resampling clusters gives a wider CI than treating
+    every (language, question) query as its own unit."""
+    a, b = _runs(0.0, rng=np.random.default_rng(1), cluster_sd=0.0, seeds=1)
+    # differences that share a question-level component between A and B's versions
+    rng = np.random.default_rng(2)
+    shared = rng.normal(0, 0.2, 300)
+    a = a.__class__(a.values + np.tile(shared, 3)[None, :], a.langs, a.clusters, a.query_ids)
+    clustered = hierarchical_bootstrap(a, b, n_boot=2000)
+    flat = a.__class__(a.values, a.langs, a.query_ids, a.query_ids)  # every query its own cluster
+    flat_b = b.__class__(b.values, b.langs, b.query_ids, b.query_ids)
+    unclustered = hierarchical_bootstrap(flat, flat_b, n_boot=2000)
+    assert (clustered.high - clustered.low) > 1.3 * (unclustered.high - unclustered.low)
+
+
+def test_seed_variance_widens_the_interval():
+    a, b = _runs(0.0, rng=np.random.default_rng(4))
+    noisy = a.__class__(
+        a.values + np.array([[-0.05], [0.05], [-0.04], [0.04], [0.0]]), a.langs, a.clusters, a.query_ids
+    )
+    with_seeds = hierarchical_bootstrap(noisy, b, n_boot=2000)
+    without = hierarchical_bootstrap(noisy, b, n_boot=2000, resample_seeds=False)
+    assert (with_seeds.high - with_seeds.low) > 1.5 * (without.high - without.low)
+
+
+def test_holm():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])

@@ -1,0 +1,86 @@
+"""The results store: atomic records, keyed by config + data + format, verified on load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hybridlib.runs.store import StaleRecordError, arrays_of, cached_run, list_runs, load_record, record_key
+
+DATA = {"eval": "abc"}
+
+
+def _compute(calls, value=0.5):
+    def compute():
+        calls.append(1)
+        arrays = {"d/query_id": np.array(["q1", "q2"]), "d/mAP": np.array([value, 1.0])}
+        return {"x": value}, arrays, {"model": "m"}
+
+    return compute
+
+
+def test_cached_run_is_atomic_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    cfg = {"a": 1, "b": [1, 2]}
+    calls = []
+
+    def crash():
+        raise RuntimeError("killed mid-run")
+
+    with pytest.raises(RuntimeError):
+        cached_run("t", cfg, crash, DATA)
+    assert not list(tmp_path.rglob("*.json")), "a crashed run leaves no record"
+    rec = cached_run("t", cfg, _compute(calls), DATA)
+    again = cached_run("t", cfg, _compute(calls), DATA)
+    assert len(calls) == 1 and again == rec, "a finished run is read back, not recomputed"
+    assert rec["config_hash"] == record_key(cfg, DATA) and rec["versions"]["numpy"] and rec["wall_seconds"] >= 0
+    assert json.loads((tmp_path / "t" / f"{rec['config_hash']}.json").read_text())["results"] == {"x": 0.5}
+    stored = arrays_of(rec)
+    assert stored["d/query_id"].tolist() == ["q1", "q2"], "query ids are restored from the shared id store"
+    assert stored["d/mAP"].dtype == np.float16
+
+
+def test_other_data_is_another_record(tmp_path, monkeypatch):
+    """A run over other data (another language subset, cap or file) is never served the old record."""
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    calls = []
+    a = cached_run("t", {"a": 1}, _compute(calls, 0.5), {"eval": "langs-en-de"})
+    b = cached_run("t", {"a": 1}, _compute(calls, 0.7), {"eval": "langs-en"})
+    assert len(calls) == 2 and a["results"] != b["results"] and a["config_hash"] != b["config_hash"]
+    with pytest.raises(ValueError, match="fingerprints of the data"):
+        cached_run("t", {"a": 1}, _compute(calls), {})
+
+
+def test_half_written_rerun_is_never_served(tmp_path, monkeypatch):
+    """A forced rerun that dies after writing new arrays but before its JSON: the old JSON no longer
+    matches the arrays, so readers get an error and cached_run recomputes."""
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    calls = []
+    rec = cached_run("t", {"a": 1}, _compute(calls, 0.5), DATA)
+    npz = tmp_path / "t" / f"{rec['config_hash']}.npz"
+    np.savez_compressed(npz, **{"d/mAP": np.array([0.1, 0.2], np.float16)})  # new arrays, old JSON
+    assert load_record("t", {"a": 1}, DATA) is None
+    with pytest.raises(StaleRecordError, match="SHA-256"):
+        arrays_of(rec)
+    with pytest.raises(StaleRecordError):
+        list_runs("t")
+    fresh = cached_run("t", {"a": 1}, _compute(calls, 0.5), DATA)
+    assert len(calls) == 2 and arrays_of(fresh)["d/mAP"].tolist() == [0.5, 1.0]
+
+
+def test_orphan_temp_files_are_cleaned(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    (tmp_path / "t").mkdir()
+    old = tmp_path / "t" / ".abc.json.xyz.tmp"
+    old.write_text("half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    young = tmp_path / "t" / ".def.json.xyz.tmp"
+    young.write_text("being written")
+    cached_run("t", {"a": 1}, _compute([]), DATA)
+    assert not old.exists(), "an orphan of an interrupted write is removed"
+    assert young.exists(), "a temporary file that may belong to a running writer is kept"
