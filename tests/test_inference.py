@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hybridlib.analysis.inference import hierarchical_bootstrap, holm, macro_mean, sample_from
 from hybridlib.analysis.scorecard import _verdict
@@ -72,3 +73,10 @@ def test_seed_variance_widens_the_interval():
 
 def test_holm():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+
+
+def test_minimum_detectable_difference_matches_the_textbook():
+    from hybridlib.analysis.inference import minimum_detectable_difference
+
+    d = np.random.default_rng(0).normal(0, 0.2, 100)
+    assert minimum_detectable_difference(d) == pytest.approx(2.8016 * d.std(ddof=1) / 10, rel=1e-3)

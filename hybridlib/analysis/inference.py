@@ -165,6 +165,17 @@ def hierarchical_bootstrap(
     )
 
 
+def minimum_detectable_difference(differences: np.ndarray, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The paired mean difference a two-sided test at ``alpha`` detects with probability ``power``,
+    given per-query differences (normal approximation: (z_{1-α/2} + z_power) · sd / √n)."""
+    from scipy.stats import norm
+
+    d = np.asarray(differences, dtype=float)
+    if len(d) < 2:
+        return float("nan")
+    return float((norm.ppf(1 - alpha / 2) + norm.ppf(power)) * d.std(ddof=1) / np.sqrt(len(d)))
+
+
 def restrict_langs(s: Sample, langs) -> Sample:
     """Only the queries of ``langs`` (e.g. languages never seen in training)."""
     keep = np.isin(s.langs, list(langs))

@@ -77,7 +77,9 @@ def strategy_sample(records: list[dict], dataset: str, setting: str, metric: str
     per_seed = []
     for r in sorted(records, key=lambda r: r["config"].get("seed", 0)):
         if dataset == "miracl":
-            parts = [_series(r, f"miracl-pooled/{lang}/{metric}", subdir) for lang in MIRACL_OVERLAP]
+            have = arrays_of(r, subdir)
+            langs = [lang for lang in MIRACL_OVERLAP if f"miracl-pooled/{lang}/{metric}" in have]
+            parts = [_series(r, f"miracl-pooled/{lang}/{metric}", subdir) for lang in langs]
             per_seed.append(pd.concat(parts))
         elif setting == "cross" and f"{dataset}/cross_pair/query_id" in arrays_of(r, subdir):
             per_seed.append(_series(r, f"{dataset}/cross_pair/{metric}", subdir))  # exact: macro over pairs
@@ -86,11 +88,11 @@ def strategy_sample(records: list[dict], dataset: str, setting: str, metric: str
     return sample_from(per_seed)
 
 
-def cross_estimand(records: list[dict], dataset: str) -> str:
+def cross_estimand(records: list[dict], dataset: str, subdir: str = "") -> str:
     """Which Cr estimand the runs allow: the tables' mean over ordered pairs (runs that store every
     (query, target) value) or the macro over query languages of per-query target means (older runs;
     equal to the table's Cr when every query has every target, as in XQuAD-R)."""
-    if all(f"{dataset}/cross_pair/query_id" in arrays_of(r) for r in records):
+    if all(f"{dataset}/cross_pair/query_id" in arrays_of(r, subdir) for r in records):
         return "mean over ordered language pairs (as the tables)"
     return "mean over query languages of per-query target averages"
 

@@ -106,3 +106,70 @@ __all__ = [
     "finetune_records",
     "finetune_summary",
 ]
+
+
+# --- the paper beside ours ------------------------------------------------------------------
+SETTING_OF = {"Mo": "mono", "Cr": "cross", "Mul": "multi"}
+PAPER_LAREQA_TABLE = {("xquad-r", "XLM-R"): 3, ("xquad-r", "LaBSE"): 5, ("mlqa-r", "XLM-R"): 4, ("mlqa-r", "LaBSE"): 6}
+
+
+def _paper_value(dataset: str, column: str, strategy: str, model: str, lang: str = "mean") -> float | None:
+    from hybridlib.analysis.paper import paper_cell
+
+    if column == "RD":
+        return paper_cell(7 if dataset == "xquad-r" else 8, model, dataset, "multi", "rank_distance", strategy, lang)
+    setting, metric = column.split("_", 1)
+    return paper_cell(PAPER_LAREQA_TABLE[(dataset, model)], model, dataset, SETTING_OF[setting], metric, strategy, lang)
+
+
+def table1(records: list[dict], dataset: str, baselines: dict[str, dict] | None = None, columns=LAREQA_COLUMNS):
+    """Ours (mean ± 95% CI over seeds, n seeds) beside the paper's XLM-R and LaBSE means (Tables 3-8),
+    one row per (strategy, source). Paper values are labelled as the paper's; blank where it has none."""
+    from hybridlib.analysis.aggregate import summary_frame
+
+    frame = summary_frame(records, dataset)
+    rows = []
+    for s in ("X-X-mono", "X-Y", "Hybrid"):
+        g = frame[frame.strategy == s] if len(frame) else frame
+        if len(g):
+            rows.append(
+                {"strategy": s, "source": f"ours ({len(g)} seeds)"}
+                | {c: fmt_ci(g[c], 4 if c != "RD" else 1) for c in columns}
+            )
+        for model in ("XLM-R", "LaBSE"):
+            vals = {c: _paper_value(dataset, c, s, model) for c in columns}
+            rows.append(
+                {"strategy": s, "source": f"paper {model}"}
+                | {c: ("" if v is None else (f"{v:.4f}" if c != "RD" else f"{v:.1f}")) for c, v in vals.items()}
+            )
+    for name, rec in (baselines or {}).items():
+        if rec and dataset in rec["results"]:
+            row = rec["results"][dataset]["summary"]
+            rows.append({"strategy": name, "source": "ours (deterministic)"} | {c: f"{row[c]:.4f}" for c in columns})
+    return pd.DataFrame(rows).set_index(["strategy", "source"])
+
+
+def per_language_vs_paper(records: list[dict], dataset: str, column: str) -> pd.DataFrame:
+    """Per language: ours (mean over seeds) and the paper's XLM-R / LaBSE for each strategy
+    (the paper's Tables 3-8 in their own layout; blank where the paper has no value)."""
+    from hybridlib.analysis.aggregate import per_language
+
+    pl = per_language(records, dataset, column)
+    if pl.empty:
+        return pd.DataFrame()
+    pl = pl.groupby(["lang", "strategy"])[column].mean().unstack()
+    out = {}
+    for s in ("X-X-mono", "X-Y", "Hybrid"):
+        if s in pl:
+            out[(s, "ours")] = pl[s]
+        for model in ("XLM-R", "LaBSE"):
+            out[(s, f"paper {model}")] = pd.Series(
+                {lang: _paper_value(dataset, column, s, model, lang) for lang in pl.index}
+            )
+    t = pd.DataFrame(out).astype(float)
+    t.loc["mean"] = t.mean()
+    t.loc["mean", [c for c in t.columns if c[1] != "ours"]] = [
+        _paper_value(dataset, column, s, m.split(" ", 1)[1]) for s, m in t.columns if m != "ours"
+    ]
+    t.attrs["note"] = "paper 'mean' rows are the paper's printed means over its languages"
+    return t

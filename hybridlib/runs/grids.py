@@ -83,6 +83,39 @@ def run_config(cfg, preset: Preset) -> dict:
     raise TypeError(f"no runner for {type(cfg).__name__}")
 
 
+def group_strategies(records: list[dict]) -> dict[str, list[dict]]:
+    """Records by reader-facing strategy label."""
+    out: dict[str, list[dict]] = {}
+    for r in records:
+        out.setdefault(label(r["config"]), []).append(r)
+    return out
+
+
+def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
+    """The stored records of ``configs`` (nothing is computed) and how many are not stored yet."""
+    from hybridlib.runs.store import load_record
+
+    out, missing = [], 0
+    for cfg in configs:
+        rec = load_record(_kind(cfg), cfg, _data(cfg, preset), preset.results_subdir)
+        if rec is None:
+            missing += 1
+        else:
+            out.append(rec)
+    return out, missing
+
+
+def _kind(cfg) -> str:
+    return "head" if isinstance(cfg, HeadRunConfig) else "partial-ft"
+
+
+def _data(cfg, preset: Preset) -> dict:
+    from hybridlib.runs.head_runs import head_data
+    from hybridlib.runs.partial_runs import partial_data
+
+    return head_data(cfg, preset) if isinstance(cfg, HeadRunConfig) else partial_data(cfg, preset)
+
+
 def run_grid(
     configs: list, preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
 ) -> list[dict]:

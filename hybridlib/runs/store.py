@@ -102,15 +102,26 @@ def _ids_dir(subdir: str = "") -> Path:
     return (results_dir() / subdir if subdir else results_dir()) / "ids"
 
 
+_ARRAYS: dict[tuple, dict[str, np.ndarray]] = {}
+
+
 def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
-    """The per-query arrays stored beside a run record (query-id arrays resolved), verified."""
+    """The per-query arrays stored beside a run record (query-id arrays resolved), verified.
+
+    Memoised per process by (file, size, mtime, digest): analyses read the same arrays many times."""
     npz = kind_dir(record["kind"], subdir) / f"{record['config_hash']}.npz"
+    if npz.exists():
+        st = npz.stat()
+        key = (str(npz), st.st_size, st.st_mtime_ns, record.get("arrays_sha256"))
+        if key in _ARRAYS:
+            return dict(_ARRAYS[key])
     if not verify(record, subdir):
         raise StaleRecordError(
             f"{npz}: missing or does not match the SHA-256 named by {npz.with_suffix('.json').name}; "
             "rerun the run (scripts/run_experiments.py) to rebuild it"
         )
-    return _read_npz(npz, subdir)
+    _ARRAYS[key] = _read_npz(npz, subdir)
+    return dict(_ARRAYS[key])
 
 
 def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
