@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hybridlib.data.readers import as_int, read_jsonl, read_text
+from hybridlib.data.readers import as_int, lines, read_jsonl, read_text
 from hybridlib.data.task import DataError, RetrievalTask, check_langs, require_file
 from hybridlib.paths import data_dir
 
@@ -28,7 +28,7 @@ def read_topics(lang: str, root: Path | None = None) -> pd.DataFrame:
     path = Path(root or data_dir()) / "miracl" / "topics" / f"topics.miracl-v1.0-{lang}-dev.tsv"
     require_file(path, f"MIRACL {lang} dev topics")
     rows = []
-    for i, line in enumerate(read_text(path).splitlines()):
+    for i, line in enumerate(lines(read_text(path))):
         parts = line.split("\t")
         if len(parts) != 2:
             raise DataError(f"{path}: line {i + 1} is not 'qid<TAB>query'")
@@ -42,7 +42,7 @@ def read_qrels(lang: str, root: Path | None = None) -> pd.DataFrame:
     path = Path(root or data_dir()) / "miracl" / "qrels" / f"qrels.miracl-v1.0-{lang}-dev.tsv"
     require_file(path, f"MIRACL {lang} dev qrels")
     rows = []
-    for i, line in enumerate(read_text(path).splitlines()):
+    for i, line in enumerate(lines(read_text(path))):
         parts = line.split()
         if len(parts) != 4:
             raise DataError(f"{path}: line {i + 1} is not TREC qrels ('qid Q0 docid rel')")

@@ -21,6 +21,15 @@ def read_text(path: str | Path) -> str:
         raise DataError(f"{path}: not UTF-8 (byte {err.start}, line {line}: {err.reason})") from err
 
 
+def lines(text: str) -> list[str]:
+    """Lines split on newline only (``str.splitlines`` would also split on U+2028, U+0085, … that
+    occur inside passages and JSON strings); a trailing carriage return is dropped."""
+    out = text.split("\n")
+    if out and out[-1] == "":
+        out.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in out]
+
+
 def read_json(path: str | Path) -> Any:
     text = read_text(path)
     try:
@@ -32,7 +41,7 @@ def read_json(path: str | Path) -> Any:
 def read_jsonl(path: str | Path) -> list[dict]:
     """Records of a JSON-lines file (blank lines skipped)."""
     rows = []
-    for i, line in enumerate(read_text(path).splitlines()):
+    for i, line in enumerate(lines(read_text(path))):
         if line.strip():
             try:
                 rows.append(json.loads(line))
