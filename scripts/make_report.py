@@ -85,7 +85,12 @@ def main() -> None:
         out += [f"## Track: {name}", "", f"Seeds per strategy: {seeds}. Made by `{cmd}`.", ""]
         for ds in ("xquad-r", "mlqa-r"):
             if all(ds in r["results"] for r in recs):
-                out += [f"### {ds}: ours beside the paper's means", "", table1(recs, ds).reset_index().to_markdown(index=False), ""]
+                out += [
+                    f"### {ds}: ours beside the paper's means",
+                    "",
+                    table1(recs, ds).reset_index().to_markdown(index=False),
+                    "",
+                ]
                 out += [f"Cr estimand: {cross_estimand(recs, ds, P.results_subdir)}.", ""]
         out += [
             "### Scorecard: the paper's effects beside ours",

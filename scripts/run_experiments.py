@@ -35,6 +35,7 @@ def main() -> None:
             "partial",
             "partial-alpha",
             "partial-cross",
+            "answer-ranks",
         ],
     )
     ap.add_argument("--preset", default="cpu")
@@ -92,6 +93,14 @@ def main() -> None:
             grids.run_grid(
                 grids.partial_grid(p, protocols, seeds=args.seeds or p.seeds[:3]), p, "partial ×", on_done=log
             )
+        elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
+            from hybridlib.runs.bias_runs import run_answer_ranks
+
+            for ds in ("xquad-r", "mlqa-r"):
+                log(run_answer_ranks(p, ds))
+                for cfg in grids.main_grid(p, ["mlqa-test"]):
+                    if cfg.seed == p.seeds[0]:
+                        log(run_answer_ranks(p, ds, cfg))
         print(f"[{stage}] done in {time.perf_counter() - t0:.0f}s", flush=True)
 
 

@@ -64,6 +64,7 @@ def test_04_language_bias(run):
     v = run("04_")
     assert set(v["rd_cut_vs_xx"]) == {"xquad-r", "mlqa-r"}
     assert set(v["median_other_language_rank"]) == {"zero-shot", "X-X-mono", "X-Y", "Hybrid"}
+    assert v["primary"] == "partial fine-tuning", "the smoke partial grid is the primary track"
 
 
 def test_05_miracl(run):
