@@ -99,23 +99,16 @@ use_table.round(4) if use else None
 # official MIRACL qrels.
 
 # %%
-import ir_measures
-from ir_measures import R, nDCG
+from hybridlib.runs.baselines import run_trec_check
 
-from hybridlib.models.encoding import encoder_for
-from hybridlib.evaluation.scoring import embed_task, run_frame
-from hybridlib.evaluation.suite import load_suite
-
-mir_task = load_suite(P, ("miracl-pooled",))["miracl-pooled"]
-enc, layer = encoder_for(P.model)
-scorer = embed_task(enc, mir_task, layer)
-run = pd.concat([run_frame(mir_task.subset([lang], [lang]), scorer, k=100) for lang in mir_task.query_langs])
-trec = ir_measures.calc_aggregate([nDCG @ 10, R @ 100], mir_task.ir_measures_qrels(), run)
-ours = pooled["miracl-pooled"][f"{P.model} (zero-shot)"]
-n = ours["n_queries"].drop(["mean", "median"])
-check = pd.DataFrame({"ir_measures (query-weighted)": {str(k): v for k, v in trec.items()},
-                      "ours (query-weighted)": {m: float((ours[m].drop(["mean", "median"]) * n).sum() / n.sum())
-                                                for m in ("nDCG@10", "R@100")}})
+# stored by `scripts/run_experiments.py baselines`; the smoke preset computes its own
+trec = run_trec_check(P, P.model, compute=P.name == "smoke")
+if trec is None:
+    print("no ir_measures cross-check stored for this preset: python scripts/run_experiments.py baselines")
+    check = pd.DataFrame()
+else:
+    t = trec["results"]
+    check = pd.DataFrame({"ir_measures (query-weighted)": t["ir_measures"], "ours (query-weighted)": t["ours"]})
 check
 
 # %%
@@ -145,8 +138,8 @@ print(f"Pooled mini-MIRACL mean nDCG@10: encoder {mir[(dense, 'nDCG@10')]:.3f}, 
       f"({'encoder' if mir[(dense, 'nDCG@10')] > mir[(bm25, 'nDCG@10')] else 'BM25'} ahead).")
 print(f"AfriQA mean nDCG@10: African-language questions {af[f'{dense} | afriqa']:.3f} vs their English/French "
       f"translations {af[f'{dense} | afriqa-translated']:.3f} (encoder); BM25 {af[f'{bm25} | afriqa']:.3f}.")
-print(f"ir_measures on faiss top-100 runs agrees with our rank-based metrics to "
-      f"{(check.iloc[:, 0] - check.iloc[:, 1]).abs().max():.1e}.")
+if trec is not None:
+    print(f"ir_measures on faiss top-100 runs agrees with our rank-based metrics to {trec['results']['max_abs_diff']:.1e}.")
 if use:
     u = use_table.loc["xquad-r"]
     print(f"On the USE-m languages of XQuAD-R, USE-m Mul mAP {u.loc['use-m (zero-shot)', 'Mul_mAP']:.3f} vs "
@@ -154,7 +147,7 @@ if use:
           f"{u.loc['use-m (zero-shot)', 'RD']:.0f} vs {u.loc[f'{P.model} (zero-shot)', 'RD']:.0f}.")
 record("01_baselines", preset, {"use_m_xquad_Mul_mAP": float(use_table.loc[("xquad-r", "use-m (zero-shot)"), "Mul_mAP"])
                                 if use else None,
-                                "trec_check_max_abs_diff": float((check.iloc[:, 0] - check.iloc[:, 1]).abs().max()),
+                                "trec_check_max_abs_diff": trec["results"]["max_abs_diff"] if trec else None,
                                 "xquad_Mo_mAP_dense": float(x.loc[dense, "Mo_mAP"]),
                                 "xquad_Mo_mAP_bm25": float(x.loc[bm25, "Mo_mAP"]),
                                 "xquad_RD_dense": float(x.loc[dense, "RD"]),

@@ -14,7 +14,7 @@ import torch
 
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
-from hybridlib.runs.baselines import run_baseline, use_m_baselines
+from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselines
 from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
 from hybridlib.runs.transform_runs import run_transform_only
 
@@ -54,7 +54,7 @@ def main() -> None:
         t0 = time.perf_counter()
         print(f"[{stage}]", flush=True)
         if stage == "baselines":
-            for rec in (run_baseline("bm25", p), run_baseline("dense", p, p.model)):
+            for rec in (run_baseline("bm25", p), run_baseline("dense", p, p.model), run_trec_check(p, p.model)):
                 log(rec)
             for key, rec in use_m_baselines(p).items():  # USE-m and the backbone on the USE-m languages
                 if key != "unsupported":

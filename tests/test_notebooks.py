@@ -38,7 +38,7 @@ def test_01_baselines(run):
     assert 0.2 < v["use_m_xquad_Mul_mAP"] < 1, "USE-m is a real pretrained encoder: far above a random model"
 
 
-@pytest.mark.parametrize("track", ["head", "full"])
+@pytest.mark.parametrize("track", ["head", "partial", "full"])
 def test_02_train(tmp_path, track):
     (nb,) = notebooks(["02_"])
     execute(nb, "smoke", out_dir=tmp_path, parameters={"track": track, "protocol": "mlqa-test"})

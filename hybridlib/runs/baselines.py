@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from hybridlib.evaluation.bm25 import BM25Scorer
 from hybridlib.evaluation.scoring import embed_task
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
@@ -88,3 +90,44 @@ def use_m_baselines(preset, reference: str | None = None) -> dict:
     reference = reference or preset.model
     out = {m: run_baseline("dense", preset, m, tasks=tuple(keep), lareqa_langs=keep) for m in (NAME, reference)}
     return out | {"unsupported": unsupported}
+
+
+@dataclass(frozen=True)
+class TrecCheckConfig:
+    """The ir_measures cross-check: one encoder's faiss top-``k`` runs on pooled MIRACL."""
+
+    model: str
+    preset: str
+    k: int = 100
+
+
+def run_trec_check(preset: Preset, model: str | None = None, compute: bool = True) -> dict | None:
+    """Our rank-based nDCG@10 / R@100 against ``ir_measures`` (pytrec_eval) on faiss top-100 runs
+    of the same embeddings, query-weighted over the pooled MIRACL languages. Stored under
+    ``trec-check``; with ``compute=False`` only a stored record is returned (or ``None``)."""
+    import ir_measures
+    from ir_measures import R, nDCG
+
+    from hybridlib.evaluation.scoring import evaluate_pooled, run_frame
+    from hybridlib.runs.store import load_record
+
+    cfg = TrecCheckConfig(model or preset.model, preset.name)
+    task = load_suite(preset, ("miracl-pooled",))["miracl-pooled"]
+    data = {"eval": suite_fingerprint({"miracl-pooled": task})}
+    if not compute:
+        return load_record("trec-check", cfg, data, preset.results_subdir)
+
+    def compute_fn():
+        enc, layer = encoder_for(cfg.model)
+        scorer = embed_task(enc, task, layer)
+        run = pd.concat([run_frame(task.subset([x], [x]), scorer, k=cfg.k) for x in task.query_langs])
+        trec = ir_measures.calc_aggregate([nDCG @ 10, R @ 100], task.ir_measures_qrels(), run)
+        per = evaluate_pooled(scorer, task)
+        n = sum(len(s.query_ids) for s in per.values())
+        ours = {m: float(sum(s.values[m].sum() for s in per.values()) / n) for m in ("nDCG@10", "R@100")}
+        theirs = {str(k): float(v) for k, v in trec.items()}
+        diff = max(abs(ours[m] - theirs[m]) for m in ours)
+        summary = {"ir_measures": theirs, "ours": ours, "max_abs_diff": diff, "n_queries": n}
+        return summary, {}, {"model": cfg.model, "fingerprint": enc.fingerprint}
+
+    return cached_run("trec-check", cfg, compute_fn, data, subdir=preset.results_subdir)
