@@ -7,12 +7,12 @@ PRESET  ?= cpu
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed
 
-.PHONY: setup study test lint sync-notebooks clean
+.PHONY: setup study test lint sync-notebooks lock report clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0          # local CPU wheel: always first, exact pin
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.lock   # exact versions (requirements.txt is the edited source)
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "hybridlib (.venv)" >/dev/null
 	touch $(STAMP)
@@ -27,6 +27,16 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check hybridlib tests scripts notebooks/*.py && $(BIN)/ruff format --check hybridlib tests scripts
+
+lock:  # re-resolve requirements.txt in a fresh venv and write requirements.lock
+	rm -rf build/lock-venv && $(PY) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet torch==2.13.0 && build/lock-venv/bin/pip install --quiet -r requirements.txt
+	{ echo "# Exact versions of everything \`make setup\` installs (generated; do not edit by hand)."; \
+	  echo "# Regenerate after changing requirements.txt:  make lock   (pip freeze of a fresh venv)"; \
+	  build/lock-venv/bin/pip freeze --exclude-editable | grep -v '^torch=='; } > requirements.lock
+
+report: $(STAMP)  # REPORT.md and results/SUMMARY.md from results/ (reads only)
+	HF_HUB_OFFLINE=1 $(BIN)/python scripts/make_report.py --preset $(PRESET) && $(BIN)/python scripts/summarize_results.py --preset $(PRESET)
 
 sync-notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py

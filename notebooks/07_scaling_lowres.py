@@ -36,17 +36,18 @@ seeds = None  # None: the extension seeds of the preset; e.g. [0] for a quick lo
 models = None  # e.g. ["intfloat/multilingual-e5-small", "intfloat/multilingual-e5-base"] with a network
 
 # %%
-import numpy as np
 import pandas as pd
 
 from hybridlib.runs import grids
-from hybridlib.analysis.aggregate import group_by_strategy, per_query
+from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.models.registry import depth_family_params, parse_name
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.notebook.report import record
-from hybridlib.analysis.stats import mean_ci
+from hybridlib.analysis.inference import level_ci
+from hybridlib.analysis.scorecard import strategy_sample
+from hybridlib.analysis.stats import fmt_ci, mean_ci
 from hybridlib.analysis.tables import finetune_summary, finetune_table
 
 P = get_preset(preset)
@@ -86,30 +87,22 @@ METRICS = [c for c in runs.columns if "@" in c or "mAP" in c]
 # ## Table — mean over seeds per size and strategy (95% CI half-width over seeds in brackets)
 
 # %%
-def cell(g, c):
-    m, lo, hi = mean_ci(g[c])
-    return f"{m:.4f}" + (f" (±{(hi - lo) / 2:.4f})" if hi > lo else "")
-
-
 table = runs.groupby(["params", "model", "strategy"], sort=True).apply(
-    lambda g: pd.Series({c: cell(g, c) for c in METRICS}), include_groups=False)
+    lambda g: pd.Series({c: fmt_ci(g[c], 4) for c in METRICS}), include_groups=False)
 table
 
 # %% [markdown]
-# ## Bootstrap CIs over queries (pooled mini-MIRACL nDCG@10, per-query scores averaged over seeds)
+# ## Two-level bootstrap CIs (pooled mini-MIRACL nDCG@10: seeds, then queries resampled)
 
 # %%
-rng = np.random.default_rng(0)
 boot = []
 for m in names:
     recs = [r for r in records if r["config"]["model"] == m]
     for s, rs in group_by_strategy(recs).items():
         langs = [k for k in rs[0]["results"]["miracl-pooled"]["per_language"] if k not in ("mean", "median")]
-        per_lang = [per_query(rs, f"miracl-pooled/{lang}/nDCG@10", P.results_subdir).to_numpy() for lang in langs]
-        # resample queries within each language, then macro-average languages (as the table does)
-        stats_ = [np.mean([v[rng.integers(len(v), size=len(v))].mean() for v in per_lang]) for _ in range(1000)]
-        boot.append({"model": m, "params": size[m], "strategy": s, "mean": np.mean([v.mean() for v in per_lang]),
-                     "low": np.percentile(stats_, 2.5), "high": np.percentile(stats_, 97.5)})
+        # seeds, then queries, resampled; macro over languages as the table (hybridlib.analysis.inference)
+        est, low, high = level_ci(strategy_sample(rs, "miracl", "mono", "nDCG@10", P.results_subdir, langs), n_boot=1000)
+        boot.append({"model": m, "params": size[m], "strategy": s, "mean": est, "low": low, "high": high})
 boot = pd.DataFrame(boot)
 boot.round(4)
 

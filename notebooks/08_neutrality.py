@@ -114,13 +114,17 @@ tests["p_holm"] = holm(tests.p)
 tests.round(4)
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 5))
-pts = table[["Mo_mAP", "Mul_mAP"]].map(lambda s: float(str(s).split(" ")[0]))
-for name, r in pts.iterrows():
+fig, ax = plt.subplots(figsize=(11, 5))
+# numeric means (not the formatted "m ± h" strings of the table)
+pts = pd.DataFrame({"zero-shot": lareqa_row(zero, ds)} | {f"{t} (no training)": lareqa_row(r, ds) for t, r in alone.items()}).T
+pts = pd.concat([pts, f.groupby("strategy")[list(LAREQA_COLUMNS)].mean().rename(index=lambda s: f"{s} (head)"),
+                 fc.groupby("name")[list(LAREQA_COLUMNS)].mean()])[["Mo_mAP", "Mul_mAP"]]
+for i, (name, r) in enumerate(pts.iterrows(), start=1):
     color = next((c for s, c in STRATEGY_COLORS.items() if s in name and "(head)" in name), "#444444")
     marker = "s" if "no training" in name else ("^" if "+" in name else "o")
-    ax.scatter(r.Mo_mAP, r.Mul_mAP, color=color, marker=marker, s=50)
-    ax.annotate(name, (r.Mo_mAP, r.Mul_mAP), fontsize=6)
+    ax.scatter(r.Mo_mAP, r.Mul_mAP, color=color, marker=marker, s=50, label=f"{i}: {name}")
+    ax.annotate(str(i), (r.Mo_mAP, r.Mul_mAP), xytext=(3, 3), textcoords="offset points", fontsize=8)
+ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
 ax.set(xlabel="XQuAD-R Mo mAP", ylabel="XQuAD-R Mul mAP",
        title="Paper's strategies (●), training-free (■), centring + head (▲)")
 save(fig, "08_neutrality", preset)

@@ -182,6 +182,13 @@ def restrict_langs(s: Sample, langs) -> Sample:
     return Sample(s.values[:, keep], s.langs[keep], s.clusters[keep], s.query_ids[keep])
 
 
+def level_ci(sample: Sample, n_boot: int = 2000, seed: int = 0, conf: float = 0.95) -> tuple[float, float, float]:
+    """The table's number for one strategy and its two-level bootstrap CI: ``(estimate, low, high)``."""
+    zero = Sample(np.zeros_like(sample.values[:1]), sample.langs, sample.clusters, sample.query_ids)
+    d = hierarchical_bootstrap(sample, zero, n_boot=n_boot, seed=seed, conf=conf)
+    return d.estimate, d.low, d.high
+
+
 def normal_pvalues(estimate: float, draws: np.ndarray, shift: float = 0.0) -> tuple[float, float, float]:
     """Two-sided, 'greater' (H0: diff ≤ shift) and 'less' (H0: diff ≥ shift) p-values from the
     bootstrap standard error (normal approximation: the bootstrap's resolution, 1 / n_boot, would
@@ -213,4 +220,14 @@ def holm(pvalues) -> np.ndarray:
     return adj
 
 
-__all__ = ["Sample", "Difference", "macro_mean", "sample_from", "hierarchical_bootstrap", "restrict_langs", "holm"]
+__all__ = [
+    "Sample",
+    "Difference",
+    "macro_mean",
+    "sample_from",
+    "hierarchical_bootstrap",
+    "restrict_langs",
+    "level_ci",
+    "minimum_detectable_difference",
+    "holm",
+]

@@ -72,14 +72,16 @@ def _series(record: dict, key: str, subdir: str) -> pd.Series:
     return pd.Series(arrays[key].astype(float), index=arrays[key.rsplit("/", 1)[0] + "/query_id"])
 
 
-def strategy_sample(records: list[dict], dataset: str, setting: str, metric: str, subdir: str = "") -> Sample:
-    """Per-seed per-query values of one strategy's runs for one cell."""
+def strategy_sample(
+    records: list[dict], dataset: str, setting: str, metric: str, subdir: str = "", langs=MIRACL_OVERLAP
+) -> Sample:
+    """Per-seed per-query values of one strategy's runs for one cell (MIRACL: over ``langs``)."""
     per_seed = []
     for r in sorted(records, key=lambda r: r["config"].get("seed", 0)):
         if dataset == "miracl":
             have = arrays_of(r, subdir)
-            langs = [lang for lang in MIRACL_OVERLAP if f"miracl-pooled/{lang}/{metric}" in have]
-            parts = [_series(r, f"miracl-pooled/{lang}/{metric}", subdir) for lang in langs]
+            present = [lang for lang in langs if f"miracl-pooled/{lang}/{metric}" in have]
+            parts = [_series(r, f"miracl-pooled/{lang}/{metric}", subdir) for lang in present]
             per_seed.append(pd.concat(parts))
         elif setting == "cross" and f"{dataset}/cross_pair/query_id" in arrays_of(r, subdir):
             per_seed.append(_series(r, f"{dataset}/cross_pair/{metric}", subdir))  # exact: macro over pairs
