@@ -7,7 +7,7 @@ PRESET  ?= cpu
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed
 
-.PHONY: setup study test lint sync-notebooks lock report clean
+.PHONY: setup study test lint sync-notebooks lock report render clean
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,9 @@ lock:  # re-resolve requirements.txt in a fresh venv and write requirements.lock
 
 report: $(STAMP)  # REPORT.md and results/SUMMARY.md from results/ (reads only)
 	HF_HUB_OFFLINE=1 $(BIN)/python scripts/make_report.py --preset $(PRESET) && $(BIN)/python scripts/summarize_results.py --preset $(PRESET)
+
+render: $(STAMP)  # execute every notebook read-only on committed results and keep the outputs in notebooks/*.ipynb
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HYBRIDLIB_READ_ONLY=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.notebook.study --preset $(PRESET) --render
 
 sync-notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py

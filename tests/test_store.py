@@ -84,3 +84,14 @@ def test_orphan_temp_files_are_cleaned(tmp_path, monkeypatch):
     cached_run("t", {"a": 1}, _compute([]), DATA)
     assert not old.exists(), "an orphan of an interrupted write is removed"
     assert young.exists(), "a temporary file that may belong to a running writer is kept"
+
+
+def test_read_only_refuses_to_compute(tmp_path, monkeypatch):
+    from hybridlib.runs.store import MissingRunError
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    stored = cached_run("t", {"a": 1}, _compute([]), DATA)
+    monkeypatch.setenv("HYBRIDLIB_READ_ONLY", "1")
+    assert cached_run("t", {"a": 1}, _compute([]), DATA) == stored, "stored runs are still read"
+    with pytest.raises(MissingRunError, match="not stored and HYBRIDLIB_READ_ONLY is set"):
+        cached_run("t", {"a": 2}, _compute([]), DATA)

@@ -3,7 +3,9 @@
 Notebooks live in ``notebooks/`` as jupytext ``py:percent`` files (paired with ``.ipynb``). Each is
 converted in memory, executed with papermill (``preset`` injected into its ``parameters`` cell)
 and written to ``build/executed/<preset>/`` (ignored by git); figures go to ``figures/``.
-Results already in ``results/`` are reused, so a warm rerun takes minutes.
+Results already in ``results/`` are reused, so a warm rerun takes minutes; with
+``HYBRIDLIB_READ_ONLY=1`` a missing run is an error instead of a computation. ``--render`` copies
+the executed notebooks over ``notebooks/*.ipynb``, the committed record readers open.
 """
 
 from __future__ import annotations
@@ -60,12 +62,21 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu", choices=["smoke", "cpu", "paper"])
     ap.add_argument("--only", nargs="*", help="notebook name prefixes to run (default: all)")
+    ap.add_argument(
+        "--render",
+        action="store_true",
+        help="also write each executed notebook over notebooks/NN_name.ipynb (the committed record with outputs)",
+    )
     args = ap.parse_args(argv)
     total = time.perf_counter()
     for nb in notebooks(args.only):
         t0 = time.perf_counter()
         print(f"[study] {nb.stem} (preset={args.preset}) ...", flush=True)
         out = execute(nb, args.preset)
+        if args.render:
+            import shutil
+
+            shutil.copyfile(out, nb.with_suffix(".ipynb"))
         print(f"[study] {nb.stem} done in {time.perf_counter() - t0:.0f}s -> {out.relative_to(REPO)}", flush=True)
     print(f"[study] all notebooks done in {time.perf_counter() - total:.0f}s", flush=True)
 

@@ -16,7 +16,7 @@ from hybridlib.presets import Preset
 from hybridlib.runs.store import cached_run
 from hybridlib.train.head import HeadConfig, train_head
 from hybridlib.train.protocols import (
-    PROTOCOLS,
+    ALL_PROTOCOLS,
     check_no_leakage,
     drop_overlap,
     examples_fingerprint,
@@ -55,7 +55,7 @@ def head_config(
         HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
         max_groups_for(preset, protocol),
         negatives,
-        tuple(eval_tasks or PROTOCOLS[protocol]),
+        tuple(eval_tasks or ALL_PROTOCOLS[protocol]),
         preset.max_queries,
         preset.max_candidates,
         transform,

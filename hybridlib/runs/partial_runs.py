@@ -11,7 +11,7 @@ from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.presets import Preset
 from hybridlib.runs.store import cached_run
 from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, train_partial
-from hybridlib.train.protocols import PROTOCOLS, examples_fingerprint, training_examples
+from hybridlib.train.protocols import ALL_PROTOCOLS, examples_fingerprint, training_examples
 from hybridlib.train.strategy import max_groups_for, run_identity
 
 
@@ -33,7 +33,7 @@ def partial_config(
         lr=preset.ft_lr,
         train_max_len=preset.pft_train_max_len,
         train_max_groups=max_groups_for(preset, protocol),
-        eval_tasks=tuple(preset.pft_eval_tasks or PROTOCOLS[protocol]),
+        eval_tasks=tuple(preset.pft_eval_tasks or ALL_PROTOCOLS[protocol]),
     )
 
 

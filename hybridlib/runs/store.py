@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -48,6 +49,10 @@ def config_dict(config) -> dict:
 
 STORE_FORMAT = 2  # bumped when what a record holds, or how it is keyed, changes
 ORPHAN_SECONDS = 3600  # temporary files older than this belong to no running writer
+
+
+class MissingRunError(RuntimeError):
+    """A run that is not stored while ``HYBRIDLIB_READ_ONLY=1`` forbids computing it."""
 
 
 class StaleRecordError(RuntimeError):
@@ -189,6 +194,11 @@ def cached_run(
         stored = load_record(kind, config, data, subdir)
         if stored is not None:
             return stored
+    if os.environ.get("HYBRIDLIB_READ_ONLY", "") not in ("", "0"):
+        raise MissingRunError(
+            f"{kind} run {js.stem} is not stored and HYBRIDLIB_READ_ONLY is set: make it with "
+            f"scripts/run_experiments.py (config {config_dict(config)})"
+        )
     t0 = time.perf_counter()
     summary, arrays, extra = compute()
     write_npz(npz, **_compact(arrays, subdir))

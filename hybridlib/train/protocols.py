@@ -35,6 +35,10 @@ PROTOCOLS = {
     "mlqa-r>xquad-r": ("xquad-r",),
     "xquad-r>mlqa-r": ("mlqa-r",),
 }
+# the paper preset's training mix: mMARCO (hub, or a local copy via HYBRIDLIB_MMARCO) + the MLQA pairs;
+# kept apart from PROTOCOLS, which the CPU grids iterate
+PAPER_PROTOCOLS = {"paper": ("xquad-r", "mlqa-r", "miracl-pooled")}
+ALL_PROTOCOLS = {**PROTOCOLS, **PAPER_PROTOCOLS}
 MLQA_TEST_QUERY_LANGS = ("ar", "de", "es", "hi", "zh")
 MLQA_TEST_PASSAGE_LANGS = ("de", "es", "zh")
 
@@ -164,12 +168,20 @@ def training_examples(
 def _training_examples(
     protocol: str, max_groups: int | None, negatives: str, seed: int, exclude_langs: tuple[str, ...]
 ) -> pd.DataFrame:
+    if protocol == "paper":  # the paper's mix as far as public data allows: mMARCO + the MLQA pairs
+        from hybridlib.data.mmarco import mmarco_pairs
+
+        qa = _pairs_mlqa_test(max_groups)
+        qa = qa.reset_index(drop=True).assign(neg_text=_hard_negatives(qa.reset_index(drop=True), negatives, seed))
+        ex = pd.concat([qa, mmarco_pairs(max_rows=max_groups or 1000)], ignore_index=True)
+        ex["passage_key"] = pd.factorize(ex.p_text.map(normalise))[0]
+        return ex
     if protocol == "mlqa-test":
         ex = _pairs_mlqa_test(max_groups)
     elif protocol in ("mlqa-r>xquad-r", "xquad-r>mlqa-r"):
         ex = _pairs_lareqa(protocol.split(">")[0], max_groups)
     else:
-        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(ALL_PROTOCOLS)}")
     if exclude_langs:
         ex = ex[~ex.q_lang.isin(exclude_langs) & ~ex.p_lang.isin(exclude_langs)]
     ex = ex.reset_index(drop=True)

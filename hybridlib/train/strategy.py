@@ -111,10 +111,10 @@ class TrainingRun:
 
 def run_identity(preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> tuple:
     """The :class:`TrainingRun` fields (protocol, strategy, α, seed, model, preset), validated."""
-    from hybridlib.train.protocols import PROTOCOLS
+    from hybridlib.train.protocols import ALL_PROTOCOLS
 
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
+    if protocol not in ALL_PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(ALL_PROTOCOLS)}")
     s = strategy_for_alpha(alpha)
     return protocol, s.name, s.alpha, check_int(seed, "seed"), model or preset.model, preset.name
 

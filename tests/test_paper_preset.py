@@ -1,0 +1,54 @@
+"""The paper preset's data paths, tested offline on fixtures in the hub's formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybridlib.data import DataError
+from hybridlib.data.mmarco import mmarco_pairs, read_triples
+from hybridlib.presets import get_preset
+from hybridlib.train.samplers import BatchComposer
+from hybridlib.train.strategy import make_strategy
+
+FIXTURE = __import__("pathlib").Path(__file__).parent / "fixtures" / "mmarco"
+
+
+def test_paper_preset_names_the_papers_backbones():
+    p = get_preset("paper")
+    assert p.backbones == ("xlm-roberta-base", "sentence-transformers/LaBSE") and p.model == p.backbones[0]
+    assert p.ft_batch == 100 and p.ft_lr == 3e-5 and not p.ft_freeze_embeddings
+    assert p.protocol == "paper" and p.ft_eval_tasks, "the paper preset evaluates after fine-tuning"
+
+
+def test_mmarco_pairs_are_parallel_mono_and_cross(monkeypatch):
+    ex = mmarco_pairs(("en", "de", "es"), max_rows=50, root=FIXTURE)
+    assert len(ex) == 9 * 50, "every (query, passage) language pair of every parallel row"
+    assert set(ex.source) == {"mmarco"} and ex.group.nunique() == 50
+    row = ex[(ex.group == "mmarco-7") & (ex.q_lang == "de") & (ex.p_lang == "es")].iloc[0]
+    assert row.q_text == "was ist item7" and row.p_text.startswith("item7 es") and "7" in row.neg_text
+    ex["passage_key"] = ex.p_text.factorize()[0]
+    for name in ("x-x-mono", "x-y", "hybrid"):  # the samplers compose batches from it
+        BatchComposer(ex, make_strategy(name), 8, seed=0).batches(3)
+
+
+def test_mmarco_offline_without_a_local_copy_says_what_it_needs(monkeypatch):
+    monkeypatch.delenv("HYBRIDLIB_MMARCO", raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(DataError, match=r"unicamp-dl/mmarco.*config 'english'.*HYBRIDLIB_MMARCO"):
+        read_triples("en", 5)
+    with pytest.raises(DataError, match="expected .*french.jsonl"):
+        read_triples("fr", 5, root=FIXTURE)
+
+
+def test_paper_protocol_mixes_mmarco_and_mlqa(monkeypatch):
+    from hybridlib.train.protocols import training_examples
+
+    monkeypatch.setenv("HYBRIDLIB_MMARCO", str(FIXTURE))
+    monkeypatch.setattr("hybridlib.data.mmarco.PAPER_LANGS", ("en", "de", "es"))
+    monkeypatch.setattr("hybridlib.data.mmarco.mmarco_pairs.__defaults__", (("en", "de", "es"), 1000, None))
+    ex = training_examples("paper", max_groups=40)
+    assert set(ex.source) == {"mlqa-test", "mmarco"}
+    assert ex.neg_text.notna().all() and ex.passage_key.notna().all()
+    composer = BatchComposer(ex, make_strategy("hybrid"), 8, seed=0)
+    sources = {ex.source[b[0]] for b in composer.batches(40)}
+    assert sources == {"mlqa-test", "mmarco"}, "batches are drawn from both sources (by size)"
