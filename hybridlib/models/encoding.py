@@ -37,16 +37,35 @@ def text_key(prompt: str, text: str) -> bytes:
     return hashlib.blake2b((prompt + text).encode("utf-8"), digest_size=16).digest()
 
 
-class EmbeddingCache:
+class ShardIndex:
+    """Which shard and row holds each 16-byte text key (shared by the embedding and state caches)."""
+
+    def __init__(self):
+        self._index: dict[bytes, tuple[int, int]] = {}
+        self._shards: list = []
+
+    def _register(self, keys, shard) -> None:
+        s = len(self._shards)
+        self._shards.append(shard)
+        for r, k in enumerate(keys):
+            self._index[bytes(k)] = (s, r)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._index
+
+
+class EmbeddingCache(ShardIndex):
     """An append-only on-disk store of embeddings for one (model fingerprint, layer spec)."""
 
     SHARD = 2048
 
     def __init__(self, root: str | Path):
+        super().__init__()
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._index: dict[bytes, tuple[int, int]] = {}
-        self._shards: list[np.ndarray] = []
         self._lock = threading.Lock()
         for keys_file in sorted(self.root.glob("shard-*.keys.npy")):
             emb_file = keys_file.with_name(keys_file.name.replace(".keys.", ".emb."))
@@ -56,16 +75,7 @@ class EmbeddingCache:
             emb = np.load(emb_file, mmap_mode="r")
             if len(keys) != len(emb):  # a shard cut short: ignore it, it is re-encoded
                 continue
-            s = len(self._shards)
-            self._shards.append(emb)
-            for r, k in enumerate(keys):
-                self._index[bytes(k)] = (s, r)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, key: bytes) -> bool:
-        return key in self._index
+            self._register(keys, emb)
 
     def missing(self, keys: list[bytes]) -> list[int]:
         return [i for i, k in enumerate(keys) if k not in self._index]
@@ -79,10 +89,7 @@ class EmbeddingCache:
             _atomic(self.root / f"{name}.emb.npy", lambda fh: np.save(fh, emb))
             karr = np.frombuffer(b"".join(keys), dtype="V16")
             _atomic(self.root / f"{name}.keys.npy", lambda fh: np.save(fh, karr))
-            s = len(self._shards)
-            self._shards.append(np.load(self.root / f"{name}.emb.npy", mmap_mode="r"))
-            for r, k in enumerate(keys):
-                self._index[k] = (s, r)
+            self._register(keys, np.load(self.root / f"{name}.emb.npy", mmap_mode="r"))
 
     def get(self, keys: list[bytes], slot: int | None = None) -> np.ndarray:
         """Embeddings for ``keys`` in order (every key must be present); ``slot`` picks one layer

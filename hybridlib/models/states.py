@@ -26,7 +26,7 @@ import torch
 from tqdm.auto import tqdm
 
 from hybridlib.fileio import _atomic, read_json, write_json
-from hybridlib.models.encoding import _quiet, text_key
+from hybridlib.models.encoding import ShardIndex, _quiet, text_key
 from hybridlib.paths import cache_dir
 
 DTYPES = {"float16": np.float16, "float32": np.float32}
@@ -37,10 +37,11 @@ class StateCacheError(RuntimeError):
     """A state cache that does not belong to the model, layer or token limit asked for, or no disk."""
 
 
-class StateCache:
+class StateCache(ShardIndex):
     """An append-only on-disk store of variable-length ``(tokens, hidden)`` float16 arrays."""
 
     def __init__(self, root: str | Path, meta: dict):
+        super().__init__()
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         meta_file = self.root / "meta.json"
@@ -55,28 +56,17 @@ class StateCache:
         self.meta = meta
         for tmp in self.root.glob(".*.tmp"):  # orphans of an interrupted write
             tmp.unlink(missing_ok=True)
-        self._index: dict[bytes, tuple[int, int]] = {}
-        self._shards: list[tuple[np.ndarray, np.ndarray]] = []
         for keys_file in sorted(self.root.glob("shard-*.keys.npy")):
             stem = keys_file.name[: -len(".keys.npy")]
             tok, off = self.root / f"{stem}.tok.npy", self.root / f"{stem}.off.npy"
             if not (tok.exists() and off.exists()):
                 continue
-            self._register(np.load(keys_file), np.load(tok, mmap_mode="r"), np.load(off))
+            self._register_states(np.load(keys_file), np.load(tok, mmap_mode="r"), np.load(off))
 
-    def _register(self, keys: np.ndarray, tok: np.ndarray, off: np.ndarray) -> None:
+    def _register_states(self, keys: np.ndarray, tok: np.ndarray, off: np.ndarray) -> None:
         if len(off) != len(keys) + 1 or off[-1] != len(tok):
             return  # a shard cut short: ignore it, its texts are recomputed
-        s = len(self._shards)
-        self._shards.append((tok, off))
-        for r, k in enumerate(keys):
-            self._index[bytes(k)] = (s, r)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, key: bytes) -> bool:
-        return key in self._index
+        self._register(keys, (tok, off))
 
     def add(self, keys: list[bytes], states: list[np.ndarray]) -> None:
         """Persist one block of states as a shard (atomic; keys written last)."""
@@ -96,7 +86,7 @@ class StateCache:
         _atomic(self.root / f"{stem}.tok.npy", lambda fh: np.save(fh, tok))
         _atomic(self.root / f"{stem}.off.npy", lambda fh: np.save(fh, off))
         _atomic(self.root / f"{stem}.keys.npy", lambda fh: np.save(fh, karr))
-        self._register(karr, np.load(self.root / f"{stem}.tok.npy", mmap_mode="r"), off)
+        self._register_states(karr, np.load(self.root / f"{stem}.tok.npy", mmap_mode="r"), off)
 
     def get(self, key: bytes) -> np.ndarray:
         s, r = self._index[key]

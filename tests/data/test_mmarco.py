@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hybridlib.data import DataError
@@ -10,7 +12,7 @@ from hybridlib.presets import get_preset
 from hybridlib.train.samplers import BatchComposer
 from hybridlib.train.strategy import make_strategy
 
-FIXTURE = __import__("pathlib").Path(__file__).parent / "fixtures" / "mmarco"
+FIXTURE = Path(__file__).parent / "fixtures" / "mmarco"
 
 
 def test_paper_preset_names_the_papers_backbones():
