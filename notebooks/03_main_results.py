@@ -130,17 +130,20 @@ cards[primary].drop(columns=["track"]).round(4)
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), squeeze=False)
 for ax, model in zip(axes[0], ("XLM-R", "LaBSE")):
-    for name, c in cards.items():
+    for (name, c), marker in zip(cards.items(), ("o", "s")):
         c = c[c.metric != "rank_distance"]  # rank distance is on another scale (figure 04)
-        ax.errorbar(c[f"paper {model}"], c.ours, yerr=[c.ours - c.ci_low, c.ci_high - c.ours], fmt="o", ms=4,
-                    capsize=2, alpha=0.8, label=name)
+        for (ds, setting), g in c.groupby(["dataset", "setting"], sort=False):
+            colour = {"mono": "#1f77b4", "cross": "#d62728", "multi": "#2ca02c"}[setting]
+            ax.errorbar(g[f"paper {model}"], g.ours, yerr=[g.ours - g.ci_low, g.ci_high - g.ours], fmt=marker, ms=4,
+                        capsize=2, alpha=0.8 if ds != "mlqa-r" else 0.5, color=colour if ds != "miracl" else "#9467bd",
+                        label=f"{name}: {ds} {setting}")
     lim = max(abs(card[card.metric != "rank_distance"][["ours", f"paper {model}"]]).max().max(), 0.01) * 1.1
     ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8, ls="--", label="ours = paper")
     ax.axhline(0, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.5)
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel=f"paper's effect ({model})", ylabel="our effect (95% CI)",
            title=f"strategy effects: ours vs paper {model}")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=6, ncol=2)
 fig.tight_layout()
 save(fig, f"03_scorecard_{protocol.replace('>', '-to-')}", preset)
 

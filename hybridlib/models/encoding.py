@@ -132,8 +132,12 @@ def forward_texts(
     max_batch: int = 128,
     show_progress: bool = True,
     desc: str = "encode",
+    runner=None,
 ) -> tuple[np.ndarray, EncodeStats]:
     """Encode ``texts`` (prompt already included) with length-sorted, token-budget batches.
+
+    ``runner`` (an :class:`~hybridlib.models.onnx_backend.OrtRunner` exported for the same
+    ``layers``) replaces the PyTorch forward pass; tokenisation and batching are the same.
 
     Returns ``(n, d)`` embeddings of the model's output, or ``(n, len(layers), d)`` mean-pooled and
     L2-normalised hidden states of the given layers (layer L = output of the first L blocks).
@@ -181,6 +185,14 @@ def forward_texts(
                 batch[r, : lengths[i]] = ids[i]
                 mask[r, : lengths[i]] = 1
             padded += batch.size
+            if runner is not None:  # ONNX Runtime: pooling and normalisation are inside the graph
+                arr = runner(batch, mask)
+                if out is None:
+                    out = np.empty((len(texts),) + arr.shape[1:], dtype=np.float32)
+                out[idx] = arr
+                bar.update(len(idx))
+                start += size
+                continue
             inp = torch.from_numpy(batch)
             att = torch.from_numpy(mask)
             res = hf(input_ids=inp, attention_mask=att, output_hidden_states=layers is not None)
@@ -223,12 +235,20 @@ class Encoder:
         fingerprint: str | None = None,
         chunk: int = EmbeddingCache.SHARD,
         show_progress: bool = True,
+        backend: str = "torch",
     ):
         from hybridlib.models.registry import fingerprint as fp
 
         self.model, self.name, self.layers = model, name, layers
         self.fingerprint = fingerprint or getattr(model, "hybridlib_fingerprint", None) or fp(model)
+        self.runner = None
+        if backend == "onnx" and not hasattr(model, "encode_texts"):
+            from hybridlib.models.onnx_backend import ort_runner_for
+
+            self.runner = ort_runner_for(model, self.fingerprint, layers)  # None: PyTorch fallback
+        self.backend = "onnx" if self.runner is not None else "torch"
         spec = "final" if layers is None else "layers-" + "-".join(map(str, layers))
+        spec += "-ort" if self.runner is not None else ""  # never mix the backends' vectors in one cache
         self.cache = EmbeddingCache(Path(root or cache_dir() / "embeddings") / f"{self.fingerprint}-{spec}")
         self.chunk, self.show_progress = chunk, show_progress
         self.last_stats: EncodeStats | None = None
@@ -258,7 +278,7 @@ class Encoder:
                 if hasattr(self.model, "encode_texts"):  # a non-transformers model (e.g. use-m)
                     emb, st = self.model.encode_texts(batch), EncodeStats(len(part), len(part), 0, 0, 0.0)
                 else:
-                    emb, st = forward_texts(self.model, batch, self.layers, show_progress=False)
+                    emb, st = forward_texts(self.model, batch, self.layers, show_progress=False, runner=self.runner)
                 self.cache.add([keys[i] for i in part], emb)
                 n_tok, n_pad = n_tok + st.tokens, n_pad + st.padded_tokens
                 bar.update(len(part))
@@ -273,13 +293,24 @@ class Encoder:
         return self.cache.get(keys, slot=self.layers.index(layer))
 
 
-def encoder_for(name: str, show_progress: bool = True, root: str | Path | None = None) -> tuple[Encoder, int | None]:
+def default_backend() -> str:
+    """``onnx`` for frozen inference where available (``HYBRIDLIB_BACKEND=torch`` forces PyTorch)."""
+    from hybridlib.models.onnx_backend import available
+
+    return "onnx" if available() else "torch"
+
+
+def encoder_for(
+    name: str, show_progress: bool = True, root: str | Path | None = None, backend: str | None = None
+) -> tuple[Encoder, int | None]:
     """The cached encoder serving model ``name`` and the layer to read.
 
-    Every ``me5-small[:L<k>]`` name shares one all-depths cache of the 12-layer model.
+    Every ``me5-small[:L<k>]`` name shares one all-depths cache of the 12-layer model. Frozen
+    inference runs on ONNX Runtime by default (:func:`default_backend`), PyTorch otherwise.
     """
     from hybridlib.models.registry import load_model, parse_name
 
+    backend = backend or default_backend()
     base, depth = parse_name(name)
     if depth is not None:  # a depth family: one all-depths cache of the full model
         if base not in _FAMILY_MODELS:  # load once per process: every depth of a grid reuses it
@@ -287,13 +318,15 @@ def encoder_for(name: str, show_progress: bool = True, root: str | Path | None =
         model = _FAMILY_MODELS[base]
         top = model[0].auto_model.config.num_hidden_layers
         layers = tuple(sorted({d for d in DEPTHS if d <= top} | {depth, top}))
-        key = (base, layers, str(root))
+        key = (base, layers, str(root), backend)
         if key not in _ENCODERS:
-            _ENCODERS[key] = Encoder(model, base, layers=layers, root=root, show_progress=show_progress)
+            _ENCODERS[key] = Encoder(
+                model, base, layers=layers, root=root, show_progress=show_progress, backend=backend
+            )
         return _ENCODERS[key], depth
-    key = (name, None, str(root))
+    key = (name, None, str(root), backend)
     if key not in _ENCODERS:
-        _ENCODERS[key] = Encoder(load_model(name), name, root=root, show_progress=show_progress)
+        _ENCODERS[key] = Encoder(load_model(name), name, root=root, show_progress=show_progress, backend=backend)
     return _ENCODERS[key], None
 
 
