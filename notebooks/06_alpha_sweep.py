@@ -25,34 +25,20 @@
 preset = "cpu"
 
 # %%
-import pandas as pd
 
 from hybridlib.runs import grids
-from hybridlib.analysis.aggregate import summary_frame
 from hybridlib.notebook.plots import plt, save
 from hybridlib.presets import get_preset
 from hybridlib.train.protocols import PROTOCOLS
 from hybridlib.notebook.report import record
-from hybridlib.analysis.stats import mean_ci
+from hybridlib.analysis.tables import alpha_curve
 
 P = get_preset(preset)
 records = grids.run_grid(grids.alpha_grid(P), P, "α grid")
 print(f"{len(records)} runs: {len(PROTOCOLS)} protocols × {len(set(P.alphas) | {0.0, 0.5, 1.0})} α × {len(P.seeds)} seeds")
 
 # %%
-rows = []
-for proto in PROTOCOLS:
-    recs = [r for r in records if r["config"]["protocol"] == proto]
-    for ds in ("xquad-r", "mlqa-r"):
-        f = summary_frame(recs, ds)
-        if f.empty:
-            continue
-        for (alpha,), g in f.groupby(["alpha"]):
-            for metric in ("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD"):
-                m, lo, hi = mean_ci(g[metric])
-                rows.append(dict(protocol=proto, dataset=ds, alpha=alpha, metric=metric, mean=m, low=lo, high=hi,
-                                 n=len(g)))
-curve = pd.DataFrame(rows)
+curve = alpha_curve(records)  # mean and 95% CI over seeds per protocol, dataset, α, metric
 curve.pivot_table(index=["protocol", "dataset", "alpha"], columns="metric", values="mean").round(4)
 
 # %%

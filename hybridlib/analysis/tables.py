@@ -173,3 +173,24 @@ def per_language_vs_paper(records: list[dict], dataset: str, column: str) -> pd.
     ]
     t.attrs["note"] = "paper 'mean' rows are the paper's printed means over its languages"
     return t
+
+
+def alpha_curve(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD")) -> pd.DataFrame:
+    """Long table of the α curve: protocol, dataset, α, metric, mean and 95% t-CI over seeds, n seeds."""
+    from hybridlib.analysis.aggregate import summary_frame
+    from hybridlib.analysis.stats import mean_ci
+
+    rows = []
+    for proto in sorted({r["config"]["protocol"] for r in records}):
+        recs = [r for r in records if r["config"]["protocol"] == proto]
+        for ds in ("xquad-r", "mlqa-r"):
+            f = summary_frame(recs, ds)
+            if f.empty:
+                continue
+            for alpha, g in f.groupby("alpha"):
+                for metric in metrics:
+                    m, lo, hi = mean_ci(g[metric])
+                    rows.append(
+                        dict(protocol=proto, dataset=ds, alpha=alpha, metric=metric, mean=m, low=lo, high=hi, n=len(g))
+                    )
+    return pd.DataFrame(rows)

@@ -30,3 +30,29 @@ def test_paired_rows_align_on_common_queries():
     assert rows[0]["n"] == 2 and np.isclose(rows[0]["diff"], 0.25), "difference over the shared queries only"
     assert rows[1]["diff"] == 0 and rows[1]["dataset"] == "toy" and rows[1]["comparison"] == "a − c"
     assert (holm([r["p"] for r in rows]) >= [r["p"] for r in rows]).all()
+
+
+def _record(protocol, alpha, seed, mo):
+    summary = {"Mo_mAP": mo, "Cr_mAP": 0.5, "Mul_mAP": 0.4, "RD": 100.0, "Mo_R@1": 0, "Cr_R@1": 0, "Mul_R@10": 0}
+    cfg = {"protocol": protocol, "alpha": alpha, "seed": seed, "model": "m", "transform": "none"}
+    return {"config": cfg, "results": {"xquad-r": {"summary": summary}}}
+
+
+def test_alpha_curve_has_one_row_per_cell_with_seed_counts():
+    from hybridlib.analysis.tables import alpha_curve
+
+    recs = [_record("p", a, s, 0.7 + 0.1 * a + 0.01 * s) for a in (0.0, 0.5, 1.0) for s in (0, 1)]
+    curve = alpha_curve(recs)
+    assert len(curve) == 3 * 4 and set(curve.n) == {2}
+    mo = curve[curve.metric == "Mo_mAP"].set_index("alpha")["mean"]
+    np.testing.assert_allclose(mo.to_numpy(), [0.705, 0.755, 0.805])
+    assert (curve.low <= curve["mean"]).all() and (curve["mean"] <= curve.high).all()
+
+
+def test_table1_sets_the_papers_means_beside_ours():
+    from hybridlib.analysis.tables import table1
+
+    recs = [_record("p", a, s, 0.7) for a in (0.0, 0.5, 1.0) for s in (0, 1)]
+    t = table1(recs, "xquad-r", columns=("Mo_mAP",))
+    assert t.loc[("Hybrid", "paper XLM-R"), "Mo_mAP"] == "0.7977", "the paper's Table 3 mean, read from data/paper"
+    assert t.loc[("Hybrid", "ours (2 seeds)"), "Mo_mAP"].startswith("0.7000")
