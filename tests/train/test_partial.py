@@ -62,6 +62,7 @@ def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch
             yield batch
 
     monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", spy)
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))  # a fresh store: notebooks may have stored this run
     p = get_preset("smoke")
     cfg = partial_config(p, "mlqa-test", 0.0, 0)
     rec = run_partial(cfg, p, show_progress=False)
