@@ -189,7 +189,8 @@ def cached_run(
     statistics. A stale record (arrays not matching its JSON) is recomputed, never served.
     """
     js, npz = run_paths(kind, config, data, subdir)
-    _clean_orphans(js.parent) if js.parent.exists() else None
+    if js.parent.exists():
+        _clean_orphans(js.parent)
     if not force:
         stored = load_record(kind, config, data, subdir)
         if stored is not None:
