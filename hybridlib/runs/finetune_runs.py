@@ -9,7 +9,7 @@ from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
 from hybridlib.runs.store import cached_run, config_hash
 from hybridlib.train.finetune import FineTuneConfig, finetune
-from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.train.protocols import ALL_PROTOCOLS
 from hybridlib.train.strategy import max_groups_for, run_identity
 
 
@@ -22,7 +22,7 @@ def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, mode
         freeze_embeddings=preset.ft_freeze_embeddings,
         cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
         train_max_groups=max_groups_for(preset, protocol),
-        eval_tasks=preset.ft_eval_tasks or PROTOCOLS[protocol],
+        eval_tasks=preset.ft_eval_tasks or ALL_PROTOCOLS[protocol],
         eval_max_queries=preset.ft_max_queries,
         eval_max_candidates=preset.ft_max_candidates,
     )

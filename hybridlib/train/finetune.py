@@ -62,7 +62,7 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
     )
     from transformers import EarlyStoppingCallback
 
-    from hybridlib.models.registry import PROMPTS, load_model
+    from hybridlib.models.registry import load_model
 
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -105,7 +105,11 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
         use_cpu=True,
         disable_tqdm=True,
         dataloader_drop_last=True,
-        prompts={"anchor": PROMPTS["query"], "positive": PROMPTS["passage"], "negative": PROMPTS["passage"]},
+        prompts={
+            "anchor": model.prompts["query"],
+            "positive": model.prompts["passage"],
+            "negative": model.prompts["passage"],
+        },
         batch_sampler=SamplerFactory(train, val, strategy, cfg.steps, cfg.batch_size),
     )
     trainer = SentenceTransformerTrainer(

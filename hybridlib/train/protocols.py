@@ -39,6 +39,7 @@ PROTOCOLS = {
 # kept apart from PROTOCOLS, which the CPU grids iterate
 PAPER_PROTOCOLS = {"paper": ("xquad-r", "mlqa-r", "miracl-pooled")}
 ALL_PROTOCOLS = {**PROTOCOLS, **PAPER_PROTOCOLS}
+MMARCO_ROWS = 200_000  # mMARCO triples per language read for the paper mix unless capped (~99% of pairs by size)
 MLQA_TEST_QUERY_LANGS = ("ar", "de", "es", "hi", "zh")
 MLQA_TEST_PASSAGE_LANGS = ("de", "es", "zh")
 
@@ -173,7 +174,7 @@ def _training_examples(
 
         qa = _pairs_mlqa_test(max_groups)
         qa = qa.reset_index(drop=True).assign(neg_text=_hard_negatives(qa.reset_index(drop=True), negatives, seed))
-        ex = pd.concat([qa, mmarco_pairs(max_rows=max_groups or 1000)], ignore_index=True)
+        ex = pd.concat([qa, mmarco_pairs(max_rows=max_groups or MMARCO_ROWS)], ignore_index=True)
         ex["passage_key"] = pd.factorize(ex.p_text.map(normalise))[0]
         return ex
     if protocol == "mlqa-test":

@@ -34,16 +34,18 @@ def validation_batches(examples: pd.DataFrame, batch_size: int, seed: int = 1234
 
     Uses ``batch_size`` when the validation pool can fill monolingual batches of that size, else the
     largest halving of it that can (a small held-out set has few same-language pairs per language).
+    A pool that cannot fill Hybrid batches of 4 (e.g. mostly cross-lingual pairs) falls back to X-Y
+    batches, then to X-X-mono ones: still the same batches for every strategy.
     """
-    size = batch_size
-    while True:
-        try:
-            comp = BatchComposer(examples, make_strategy("hybrid", 0.5), size, seed)
-            return comp.batches(max(1, len(examples) // size))
-        except ValueError:
-            if size <= 4:
-                raise
-            size //= 2
+    for strategy in ("hybrid", "x-y", "x-x-mono"):
+        size = batch_size
+        while size >= 4 or size == batch_size:
+            try:
+                comp = BatchComposer(examples, make_strategy(strategy, 0.5), size, seed)
+                return comp.batches(max(1, len(examples) // size))
+            except ValueError:
+                size //= 2
+    raise ValueError(f"cannot compose validation batches of 4 or more from {len(examples)} held-out examples")
 
 
 class BatchComposer:

@@ -120,6 +120,6 @@ def run_identity(preset, protocol: str, alpha: float, seed: int, model: str | No
 
 
 def max_groups_for(preset, protocol: str) -> int | None:
-    """Only the large MLQA-test pool is subsampled; the LAReQA protocols (≤ 1,190 questions) train
-    on all their questions."""
-    return preset.train_max_groups if protocol == "mlqa-test" else None
+    """Only the large pools are subsampled (MLQA-test; the paper mix: MLQA questions and mMARCO rows
+    per language); the LAReQA protocols (≤ 1,190 questions) train on all their questions."""
+    return preset.train_max_groups if protocol in ("mlqa-test", "paper") else None

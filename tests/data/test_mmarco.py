@@ -45,12 +45,52 @@ def test_mmarco_offline_without_a_local_copy_says_what_it_needs(monkeypatch):
 def test_paper_protocol_mixes_mmarco_and_mlqa(monkeypatch):
     from hybridlib.train.protocols import training_examples
 
-    monkeypatch.setenv("HYBRIDLIB_MMARCO", str(FIXTURE))
-    monkeypatch.setattr("hybridlib.data.mmarco.PAPER_LANGS", ("en", "de", "es"))
-    monkeypatch.setattr("hybridlib.data.mmarco.mmarco_pairs.__defaults__", (("en", "de", "es"), 1000, None))
+    monkeypatch.setenv("HYBRIDLIB_MMARCO", str(FIXTURE))  # the fixture holds the paper's seven languages
     ex = training_examples("paper", max_groups=40)
     assert set(ex.source) == {"mlqa-test", "mmarco"}
     assert ex.neg_text.notna().all() and ex.passage_key.notna().all()
     composer = BatchComposer(ex, make_strategy("hybrid"), 8, seed=0)
     sources = {ex.source[b[0]] for b in composer.batches(40)}
     assert sources == {"mlqa-test", "mmarco"}, "batches are drawn from both sources (by size)"
+
+
+def test_offline_paper_preset_fails_at_once_naming_each_resource(monkeypatch):
+    from hybridlib.runs.paper_runs import PaperResourceError, preflight
+
+    monkeypatch.delenv("HYBRIDLIB_MMARCO", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(PaperResourceError) as err:
+        preflight(get_preset("paper"))
+    msg = str(err.value)
+    for resource in ("'xlm-roberta-base'", "'sentence-transformers/LaBSE'", "unicamp-dl/mmarco", "HYBRIDLIB_MMARCO"):
+        assert resource in msg, f"the error names {resource} and how to provide it"
+
+
+def test_paper_pipeline_end_to_end_on_fixtures(monkeypatch, tmp_path):
+    """The paper preset's path with local stand-ins: a tiny XLM-R, the mMARCO fixture, 2 steps at
+    batch 8, every layer trained with the paper's prefixes, evaluated after fine-tuning."""
+    from hybridlib.runs.paper_runs import paper_grid, run_paper
+
+    monkeypatch.setenv("HYBRIDLIB_MMARCO", str(FIXTURE))
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    p = get_preset("paper").with_(
+        backbones=("tiny-xlmr",),
+        model="tiny-xlmr",
+        seeds=(0,),
+        ft_steps=2,
+        ft_batch=8,
+        train_max_groups=30,
+        ft_eval_tasks=("xquad-r",),
+        lareqa_langs={"xquad-r": ("en", "de", "es")},
+        ft_max_queries=8,
+        ft_max_candidates=30,
+    )
+    grid = paper_grid(p)
+    assert [c.strategy for c in grid] == ["x-y", "hybrid", "x-x-mono"], "one backbone x three strategies x one seed"
+    monkeypatch.setattr("hybridlib.runs.paper_runs.paper_grid", lambda preset: grid[:1])  # one run keeps CI short
+    records = run_paper(p)
+    assert [r["config"]["strategy"] for r in records] == ["x-y"]
+    for r in records:
+        assert r["config"]["protocol"] == "paper" and not r["config"]["freeze_embeddings"]
+        assert r["train"]["steps_run"] == 2 and 0 <= r["results"]["xquad-r"]["summary"]["Mul_mAP"] <= 1
