@@ -36,6 +36,7 @@ def main() -> None:
             "partial-alpha",
             "partial-cross",
             "answer-ranks",
+            "paper",
         ],
     )
     ap.add_argument("--preset", default="cpu")
@@ -101,6 +102,10 @@ def main() -> None:
                 for cfg in grids.main_grid(p, ["mlqa-test"]):
                     if cfg.seed == p.seeds[0]:
                         log(run_answer_ranks(p, ds, cfg))
+        elif stage == "paper":  # the paper's recipe: a GPU and a network (use --preset paper)
+            from hybridlib.runs.paper_runs import run_paper
+
+            run_paper(p, on_done=log)
         print(f"[{stage}] done in {time.perf_counter() - t0:.0f}s", flush=True)
 
 
