@@ -232,6 +232,28 @@ def evaluate_pooled(scorer: Scorer, task: RetrievalTask, group: str = "lang") ->
     return out
 
 
+def evaluate_topk(scorer: DenseScorer, task: RetrievalTask, k: int = 100) -> dict[str, SettingScores]:
+    """Per-language retrieval over a *full* corpus: faiss top-``k`` runs scored by ``ir_measures``.
+
+    nDCG@10 and R@100 equal trec_eval ``ndcg_cut.10`` / ``recall.100`` on the top-``k`` run (judged
+    passages outside the corpus count as never retrieved); used where exact ranks over millions of
+    candidates would not fit in memory. On a small corpus they equal :func:`evaluate_pooled`.
+    """
+    import ir_measures
+    from ir_measures import R, nDCG
+
+    out = {}
+    qrels = task.ir_measures_qrels()
+    for lang in sorted(task.queries["lang"].unique()):
+        sub = task.subset([lang], [lang])
+        run = run_frame(sub, scorer, k=k)
+        per = {(m.query_id, str(m.measure)): m.value for m in ir_measures.iter_calc([nDCG @ 10, R @ 100], qrels, run)}
+        qids = sub.queries["query_id"].to_numpy()
+        values = {name: np.array([per.get((q, name), 0.0) for q in qids]) for name in ("nDCG@10", "R@100")}
+        out[lang] = SettingScores(qids, values)
+    return out
+
+
 def pooled_table(result: dict[str, SettingScores], metrics=("nDCG@10", "R@100")) -> pd.DataFrame:
     """Per-language means with the mean and median over languages (the paper's Tables 12-13 form)."""
     df = pd.DataFrame(

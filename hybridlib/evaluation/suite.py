@@ -18,11 +18,12 @@ import numpy as np
 
 from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
 from hybridlib.data.task import RetrievalTask
-from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, pooled_table
+from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, evaluate_topk, pooled_table
 from hybridlib.presets import Preset
 
 LAREQA = ("xquad-r", "mlqa-r")
 POOLED = {"miracl-pooled": "lang", "tydi": "lang", "afriqa": "pool", "afriqa-translated": "pool"}
+TOPK = {"miracl-full": "lang"}  # full corpora: faiss top-100 runs scored by ir_measures (trec_eval)
 
 
 _SUITES: dict[str, dict[str, RetrievalTask]] = {}
@@ -63,6 +64,8 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
             t = load_lareqa(name, list(langs) if langs else None)
         elif name == "miracl-pooled":
             t = load_miracl(list(preset.miracl_langs))
+        elif name == "miracl-full":  # the paper's setting: official dev queries over the full corpus
+            t = load_miracl(list(preset.miracl_full_langs), corpus=preset.miracl_corpus)
         elif name == "tydi":
             t = load_tydi_dev([lang for lang in ("sw", "te", "bn") if preset.name != "smoke" or lang in ("sw",)])
         elif name == "afriqa":
@@ -70,8 +73,9 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
         elif name == "afriqa-translated":
             t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None, translated=True)
         else:
-            raise ValueError(f"unknown evaluation task {name!r}; known: {list(LAREQA) + list(POOLED)}")
-        tasks[name] = t.shrink(preset.max_queries, preset.max_candidates, by=POOLED.get(name, "lang"))
+            raise ValueError(f"unknown evaluation task {name!r}; known: {list(LAREQA) + list(POOLED) + list(TOPK)}")
+        caps = (preset.max_queries, None) if name in TOPK else (preset.max_queries, preset.max_candidates)
+        tasks[name] = t.shrink(*caps, by=POOLED.get(name, "lang"))
     return tasks
 
 
@@ -95,7 +99,7 @@ def evaluate_suite(
             for k, v in res.per_query_frame().items():
                 arrays[f"{name}/{k}"] = v
         else:
-            res = evaluate_pooled(scorer, task, group=POOLED[name])
+            res = evaluate_topk(scorer, task) if name in TOPK else evaluate_pooled(scorer, task, group=POOLED[name])
             table = pooled_table(res)
             summary[name] = {
                 "per_language": table.round(6).to_dict(orient="index"),

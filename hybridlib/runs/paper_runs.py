@@ -49,6 +49,17 @@ def preflight(preset: Preset) -> None:
             except DataError as err:
                 problems.append(f"- mMARCO {lang}: {err}")
                 break  # one line says how to provide all of them
+    tasks = preset.ft_eval_tasks
+    if "miracl-full" in tasks and preset.miracl_corpus == "hub":
+        try:
+            from datasets import load_dataset_builder
+
+            load_dataset_builder("miracl/miracl-corpus", preset.miracl_full_langs[0])
+        except Exception as err:  # offline, or the hub refused
+            problems.append(
+                f"- MIRACL corpus 'miracl/miracl-corpus' ({type(err).__name__}). Locally: set the preset's "
+                "miracl_corpus to a directory of the official files (<dir>/<lang>/*.jsonl.gz)."
+            )
     if problems:
         offline = " (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE is set)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
         raise PaperResourceError(

@@ -37,7 +37,7 @@ PROTOCOLS = {
 }
 # the paper preset's training mix: mMARCO (hub, or a local copy via HYBRIDLIB_MMARCO) + the MLQA pairs;
 # kept apart from PROTOCOLS, which the CPU grids iterate
-PAPER_PROTOCOLS = {"paper": ("xquad-r", "mlqa-r", "miracl-pooled")}
+PAPER_PROTOCOLS = {"paper": ("xquad-r", "mlqa-r", "miracl-full")}
 ALL_PROTOCOLS = {**PROTOCOLS, **PAPER_PROTOCOLS}
 MMARCO_ROWS = 200_000  # mMARCO triples per language read for the paper mix unless capped (~99% of pairs by size)
 MLQA_TEST_QUERY_LANGS = ("ar", "de", "es", "hi", "zh")

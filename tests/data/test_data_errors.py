@@ -94,3 +94,26 @@ def test_missing_judged_passages_count_as_never_retrieved(tmp_path):
         res = evaluate_pooled(Oracle(), task)["sw"]
     assert res.values["R@100"].tolist() == [0.5, 0.0], "a missing positive is never retrieved but still counted"
     assert res.values["nDCG@10"][0] == pytest.approx(1 / (1 + 1 / np.log2(3)))
+
+
+def test_full_corpus_topk_evaluation_equals_exact_ranks(tmp_path):
+    """faiss top-100 + ir_measures (the full-corpus path) gives the exact-rank metrics on a corpus
+    small enough for both, missing judged passages included."""
+    from hybridlib.evaluation.scoring import DenseScorer, evaluate_topk
+
+    topics = "".join(f"{i}\tquery number {i}\n" for i in range(6)).encode()
+    qrels = "".join(f"{i} Q0 d{i} 1\n{i} Q0 d{i + 10} 1\n" for i in range(6)) + "5 Q0 missing 1\n"
+    _miracl(tmp_path, topics, qrels)
+    (tmp_path / "corpus" / "sw").mkdir(parents=True)
+    rows = [{"docid": f"d{j}", "title": "", "text": f"passage {j}"} for j in range(40)]
+    (tmp_path / "corpus" / "sw" / "docs.jsonl").write_text("\n".join(map(json.dumps, rows)), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        task = load_miracl(["sw"], corpus=tmp_path / "corpus", root=tmp_path)
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(len(task.queries), 8)).astype(np.float32)
+    c = rng.normal(size=(len(task.candidates), 8)).astype(np.float32)
+    scorer = DenseScorer.for_task(task, q, c)
+    exact, topk = evaluate_pooled(scorer, task)["sw"], evaluate_topk(scorer, task)["sw"]
+    for m in ("nDCG@10", "R@100"):
+        np.testing.assert_allclose(topk.values[m], exact.values[m], atol=1e-9, err_msg=m)

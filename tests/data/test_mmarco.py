@@ -63,7 +63,8 @@ def test_offline_paper_preset_fails_at_once_naming_each_resource(monkeypatch):
     with pytest.raises(PaperResourceError) as err:
         preflight(get_preset("paper"))
     msg = str(err.value)
-    for resource in ("'xlm-roberta-base'", "'sentence-transformers/LaBSE'", "unicamp-dl/mmarco", "HYBRIDLIB_MMARCO"):
+    resources = ("'xlm-roberta-base'", "'sentence-transformers/LaBSE'", "unicamp-dl/mmarco", "HYBRIDLIB_MMARCO")
+    for resource in resources + ("miracl/miracl-corpus",):
         assert resource in msg, f"the error names {resource} and how to provide it"
 
 
