@@ -72,7 +72,7 @@ def data_of(kind: str, c: dict) -> dict[str, str]:
     raise ValueError(f"no migration for records of kind {kind!r}")
 
 
-def migrate(src_root: Path, dst_root: Path, dry_run: bool = False) -> tuple[int, int]:
+def migrate(src_root: Path, dst_root: Path, dry_run: bool = False, kinds: tuple[str, ...] = ()) -> tuple[int, int]:
     moved = kept = 0
     if src_root != dst_root and not dry_run:  # query-id arrays the imported records point to
         (dst_root / "ids").mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def migrate(src_root: Path, dst_root: Path, dry_run: bool = False) -> tuple[int,
                 shutil.copyfile(ids, dst_root / "ids" / ids.name)
     for js in sorted(src_root.glob("*/*.json")):
         kind = js.parent.name
-        if kind in ("ids",):
+        if kind in ("ids",) or (kinds and kind not in kinds):
             continue
         old = read_json(js)
         if old.get("format") == STORE_FORMAT and src_root == dst_root:
@@ -127,8 +127,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--from", dest="src", type=Path, default=None, help="another results directory to import")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--kinds", nargs="*", default=(), help="only these record kinds (e.g. partial-ft)")
     args = ap.parse_args()
-    moved, kept = migrate(args.src or results_dir(), results_dir(), args.dry_run)
+    moved, kept = migrate(args.src or results_dir(), results_dir(), args.dry_run, tuple(args.kinds))
     print(f"{moved} records migrated, {kept} already current")
 
 

@@ -16,6 +16,12 @@ class DataError(ValueError):
 MISSING = -2  # relevant_indices(): a judged positive absent from the corpus
 
 
+def missing_positive(qrels: pd.DataFrame) -> np.ndarray:
+    """Judged-relevant rows whose passage is not in the corpus (``d_row`` -1): they stay with their
+    query (never retrieved, still counted, as in trec_eval); judged non-relevant ones are dropped."""
+    return ((qrels["d_row"].to_numpy() < 0) & (qrels["relevance"].to_numpy() > 0)).astype(bool)
+
+
 def frame_fingerprint(*frames: pd.DataFrame) -> str:
     """16 hex digits of the content of data frames (values and column names, not the index)."""
     import hashlib
@@ -112,8 +118,7 @@ class RetrievalTask:
         ql, cl = list(query_langs), list(candidate_langs)
         cands = self.candidates[self.candidates["lang"].isin(cl)]
         qs = self.queries[self.queries["lang"].isin(ql)]
-        # judged passages missing from the corpus (d_row -1) stay with their query: never retrieved
-        in_pool = np.isin(self.qrels["d_row"], cands.index) | (self.qrels["d_row"].to_numpy() < 0)
+        in_pool = np.isin(self.qrels["d_row"], cands.index) | missing_positive(self.qrels)
         qrels = self.qrels[np.isin(self.qrels["q_row"], qs.index) & in_pool]
         answerable = np.unique(qrels.loc[qrels["relevance"] > 0, "q_row"])
         qs = qs[np.isin(qs.index, answerable)]
@@ -149,7 +154,7 @@ class RetrievalTask:
             is_needed = np.isin(cands.index, needed)
             rank_in_group = cands.groupby(by if by in cands else "lang", sort=False).cumcount().to_numpy()
             cands = cands[is_needed | (rank_in_group < max_candidates)]
-        qrels = qrels[np.isin(qrels["d_row"], cands.index) | (qrels["d_row"].to_numpy() < 0)]
+        qrels = qrels[np.isin(qrels["d_row"], cands.index) | missing_positive(qrels)]
         return RetrievalTask(self.name, qs, cands, qrels, dict(self.meta, shrunk=(max_queries, max_candidates)))
 
     def relevant_indices(self) -> np.ndarray:

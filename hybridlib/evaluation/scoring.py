@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.data.lareqa import settings as lareqa_settings
-from hybridlib.data.task import RetrievalTask
+from hybridlib.data.task import RetrievalTask, missing_positive
 from hybridlib.evaluation import metrics as M
 
 LAREQA_METRICS = ("mAP", "R@1", "R@10", "rank_distance")
@@ -225,7 +225,7 @@ def evaluate_pooled(scorer: Scorer, task: RetrievalTask, group: str = "lang") ->
             if group in task.candidates
             else task.candidates[task.candidates["lang"] == g]
         )
-        in_pool = np.isin(task.qrels["d_row"], cands.index) | (task.qrels["d_row"].to_numpy() < 0)  # < 0: not in corpus
+        in_pool = np.isin(task.qrels["d_row"], cands.index) | missing_positive(task.qrels)
         qrels = task.qrels[np.isin(task.qrels["q_row"], qs.index) & in_pool]
         sub = RetrievalTask(f"{task.name}/{g}", qs, cands, qrels)
         out[g] = score_task(scorer, sub)
