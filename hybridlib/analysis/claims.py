@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
-from hybridlib.analysis.inference import Difference, hierarchical_bootstrap, holm, normal_pvalues, restrict_langs
+from hybridlib.analysis.inference import Difference, hierarchical_bootstrap, normal_pvalues, restrict_langs
 from hybridlib.analysis.paper import paper_results
 from hybridlib.analysis.scorecard import strategy_sample
+from hybridlib.analysis.stats import holm
 
 SUPERIORITY = (  # (claim, strategy claimed best, the others, setting)
     ("X-X-mono best in Mo", "X-X-mono", ("X-Y", "Hybrid"), "mono"),

@@ -208,18 +208,6 @@ def _restrict(s: Sample, ids: np.ndarray) -> Sample:
     return Sample(s.values[:, keep], s.langs[keep], s.clusters[keep], s.query_ids[keep])
 
 
-def holm(pvalues) -> np.ndarray:
-    """Holm–Bonferroni adjusted p-values (one family)."""
-    p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    adj = np.empty_like(p)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, (len(p) - rank) * p[i])
-        adj[i] = min(1.0, running)
-    return adj
-
-
 __all__ = [
     "Sample",
     "Difference",
@@ -229,5 +217,4 @@ __all__ = [
     "restrict_langs",
     "level_ci",
     "minimum_detectable_difference",
-    "holm",
 ]

@@ -63,32 +63,6 @@ def holm(pvalues) -> np.ndarray:
     return adj
 
 
-def verdict(
-    diff: float, ci_low: float, ci_high: float, p_adj: float, expect: str, alpha: float = 0.05, margin: float = 0.0
-) -> str:
-    """``supported`` / ``contradicted`` / ``inconclusive`` for a claimed direction.
-
-    ``expect="greater"``: the claim is diff > 0. ``expect="not-worse"``: the claim is diff >= -margin
-    (Hybrid "best or close"): supported when the whole CI lies above ``-margin``, contradicted when
-    it lies entirely below.
-    """
-    if np.isnan(diff):
-        return "inconclusive"
-    if expect == "greater":
-        if p_adj < alpha and diff > 0:
-            return "supported"
-        if p_adj < alpha and diff < 0:
-            return "contradicted"
-        return "inconclusive"
-    if expect == "not-worse":
-        if ci_low > -margin:
-            return "supported"
-        if ci_high < -margin:
-            return "contradicted"
-        return "inconclusive"
-    raise ValueError(f"unknown claim direction {expect!r}")
-
-
 def aligned(series: dict[str, pd.Series]) -> pd.DataFrame:
     """Align per-query series (index = query id) on their common queries."""
     return pd.concat(series, axis=1, join="inner")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridlib.analysis.inference import hierarchical_bootstrap, holm, macro_mean, sample_from
+from hybridlib.analysis.inference import hierarchical_bootstrap, macro_mean, sample_from
 from hybridlib.analysis.scorecard import _verdict
+from hybridlib.analysis.stats import holm
 
 
 def _runs(effect: float, n_q: int = 300, langs=("en", "de", "ar"), seeds: int = 5, rng=None, cluster_sd=0.3):
