@@ -41,7 +41,7 @@ n_boot = 2000
 import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import summary_frame
+from hybridlib.analysis.aggregate import group_by_strategy, summary_frame
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
 from hybridlib.analysis.stats import mean_ci
@@ -62,7 +62,7 @@ partial, partial_missing = grids.stored_grid(partial_configs, P)
 baselines = {"BM25": run_baseline("bm25", P), "zero-shot": run_baseline("dense", P, P.model)}
 datasets = [d for d in ("xquad-r", "mlqa-r") if d in PROTOCOLS[protocol]]
 tracks = {"head": head}
-if {label for label in grids.group_strategies(partial)} >= {"X-X-mono", "X-Y", "Hybrid"}:
+if {label for label in group_by_strategy(partial)} >= {"X-X-mono", "X-Y", "Hybrid"}:
     tracks = {"partial fine-tuning": partial, "head": head}
 primary = next(iter(tracks))
 print(f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "

@@ -31,7 +31,7 @@ protocol = "mlqa-test"
 import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import per_language, summary_frame
+from hybridlib.analysis.aggregate import group_by_strategy, per_language, summary_frame
 from hybridlib.analysis.stats import fmt_ci
 from hybridlib.analysis.tables import per_language_vs_paper, table1
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save, sns
@@ -50,7 +50,7 @@ if P.name == "smoke":  # the smoke preset makes its tiny partial grid (read back
     grids.run_grid(partial_configs, P, "partial track")
 partial, _ = grids.stored_grid(partial_configs, P)
 tracks = {"head": head}
-if set(grids.group_strategies(partial)) >= {"X-X-mono", "X-Y", "Hybrid"}:
+if set(group_by_strategy(partial)) >= {"X-X-mono", "X-Y", "Hybrid"}:
     tracks = {"partial fine-tuning": partial, "head": head}
 primary = next(iter(tracks))
 records = tracks[primary]

@@ -33,7 +33,7 @@ n_boot = 2000
 # %%
 import pandas as pd
 
-from hybridlib.analysis.aggregate import per_query
+from hybridlib.analysis.aggregate import group_by_strategy, per_query
 from hybridlib.analysis.inference import minimum_detectable_difference
 from hybridlib.analysis.paper import paper_results, peers_miracl
 from hybridlib.analysis.scorecard import MIRACL_OVERLAP, scorecard
@@ -47,7 +47,7 @@ P = get_preset(preset)
 head = grids.run_grid(grids.main_grid(P, [protocol]), P, "head track")
 partial, _ = grids.stored_grid([c for c in grids.partial_grid(P, [protocol]) if c.steps > 0], P)
 tracks = {"head": head}
-if set(grids.group_strategies(partial)) >= {"X-X-mono", "X-Y", "Hybrid"} and all(
+if set(group_by_strategy(partial)) >= {"X-X-mono", "X-Y", "Hybrid"} and all(
     "miracl-pooled" in r["results"] for r in partial
 ):
     tracks = {"partial fine-tuning": partial, "head": head}
@@ -61,7 +61,7 @@ def per_language(rec: dict) -> pd.DataFrame:
 
 
 tables = {s: pd.concat([per_language(r) for r in rs]).groupby(level=0, sort=False).mean()
-          for s, rs in grids.group_strategies(tracks[primary]).items()}
+          for s, rs in group_by_strategy(tracks[primary]).items()}
 tables |= {n: per_language(b) for n, b in base.items()}
 print(f"primary evidence: {primary} ({len(tracks[primary])} runs)")
 
@@ -109,7 +109,7 @@ peers.round(4)
 # %%
 card = scorecard(tracks[primary], P.results_subdir, n_boot=n_boot, track=primary)
 mir = card[card.dataset == "miracl"].drop(columns=["track", "dataset", "setting"])
-groups = grids.group_strategies(tracks[primary])
+groups = group_by_strategy(tracks[primary])
 power = []
 for metric in ("nDCG@10", "R@100"):
     for lang in [g for g in tables["Hybrid"].index if g not in ("mean", "median")] + ["pooled"]:

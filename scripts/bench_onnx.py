@@ -34,7 +34,7 @@ def main() -> None:
     texts = task.candidates.text.sample(n=args.n, random_state=0).tolist()
     prompted = [model.prompts["passage"] + t for t in texts]
     t0 = time.perf_counter()
-    runner = ort_runner_for(model, getattr(model, "hybridlib_fingerprint", None) or fingerprint(model))
+    runner = ort_runner_for(model, fingerprint(model))
     print(f"ONNX export + session: {time.perf_counter() - t0:.1f}s (cached afterwards)")
     methods = {
         "SentenceTransformer.encode": lambda: model.encode(

@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from hybridlib.models.registry import load_model
+from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.models.states import LayerStates, pad_states, top_layers
 from hybridlib.train.losses import info_nce
 from hybridlib.train.protocols import training_examples
@@ -34,10 +34,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(2)
     model = load_model(args.model)
-    fp = model.hybridlib_fingerprint if hasattr(model, "hybridlib_fingerprint") else None
-    from hybridlib.models.registry import fingerprint
-
-    fp = fp or fingerprint(model)
+    fp = fingerprint(model)
     depth = model[0].auto_model.config.num_hidden_layers
     ex = training_examples("mlqa-test", 2000)
     batches = BatchComposer(ex, make_strategy("hybrid", 0.5), args.batch, seed=0).batches(args.repeats + 1)

@@ -13,6 +13,7 @@ import time
 
 import pandas as pd
 
+from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.tables import table1
@@ -56,7 +57,7 @@ def main() -> None:
     head, head_missing = grids.stored_grid(grids.main_grid(P, [args.protocol]), P)
     partial, partial_missing = grids.stored_grid([c for c in grids.partial_grid(P, [args.protocol]) if c.steps > 0], P)
     tracks = {}
-    if set(grids.group_strategies(partial)) >= {"X-X-mono", "X-Y", "Hybrid"}:
+    if set(group_by_strategy(partial)) >= {"X-X-mono", "X-Y", "Hybrid"}:
         tracks["partial fine-tuning (top 2 blocks)"] = partial
     tracks["head (linear map on frozen embeddings)"] = head
     out = [
@@ -73,7 +74,7 @@ def main() -> None:
         "",
     ]
     for name, recs in tracks.items():
-        strategies = grids.group_strategies(recs)
+        strategies = group_by_strategy(recs)
         seeds = {s: len(v) for s, v in strategies.items()}
         cmd = (
             "python scripts/run_experiments.py partial"

@@ -240,7 +240,7 @@ class Encoder:
         from hybridlib.models.registry import fingerprint as fp
 
         self.model, self.name, self.layers = model, name, layers
-        self.fingerprint = fingerprint or getattr(model, "hybridlib_fingerprint", None) or fp(model)
+        self.fingerprint = fingerprint or fp(model)
         self.runner = None
         if backend == "onnx" and not hasattr(model, "encode_texts"):
             from hybridlib.models.onnx_backend import ort_runner_for

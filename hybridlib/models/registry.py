@@ -176,9 +176,12 @@ def _fast_tokenizer():
 
 
 def fingerprint(model) -> str:
-    """A content hash of a model's weights (12 hex chars): fine-tuned copies get new fingerprints."""
+    """A content hash of a model's weights (12 hex chars): fine-tuned copies get new fingerprints.
+    Adapters that ship their own (``hybridlib_fingerprint``, e.g. USE-m) keep it."""
     import torch
 
+    if getattr(model, "hybridlib_fingerprint", None):
+        return model.hybridlib_fingerprint
     h = hashlib.sha1()
     for key, tensor in sorted(model.state_dict().items()):
         h.update(key.encode())

@@ -83,14 +83,6 @@ def run_config(cfg, preset: Preset) -> dict:
     raise TypeError(f"no runner for {type(cfg).__name__}")
 
 
-def group_strategies(records: list[dict]) -> dict[str, list[dict]]:
-    """Records by reader-facing strategy label."""
-    out: dict[str, list[dict]] = {}
-    for r in records:
-        out.setdefault(label(r["config"]), []).append(r)
-    return out
-
-
 def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
     """The stored records of ``configs`` (nothing is computed) and how many are not stored yet."""
     from hybridlib.runs.store import load_record

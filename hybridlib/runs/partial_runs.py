@@ -56,7 +56,7 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     def compute():
         tasks = full_eval_tasks(preset, cfg.eval_tasks)
         model = load_model(cfg.model)
-        fp = getattr(model, "hybridlib_fingerprint", None) or fingerprint(model)
+        fp = fingerprint(model)
         top, log = train_partial(cfg, model, fp, tasks, show_progress)
         t0 = time.perf_counter()
         summary, arrays = evaluate_partial(top, model, fp, cfg, tasks, show_progress)
