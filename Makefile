@@ -7,7 +7,8 @@ PRESET  ?= cpu
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed
 
-.PHONY: setup study test lint sync-notebooks lock report render clean
+.PHONY: setup study test lint sync-notebooks lock report render paper-grid clean
+GPUS    ?= 1
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +41,9 @@ report: $(STAMP)  # REPORT.md and results/SUMMARY.md from results/ (reads only)
 
 render: $(STAMP)  # execute every notebook read-only on committed results and keep the outputs in notebooks/*.ipynb
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HYBRIDLIB_READ_ONLY=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.notebook.study --preset $(PRESET) --render
+
+paper-grid: $(STAMP)  # the paper's training grid on GPUS GPUs (needs the hub); then PRESET=paper make study
+	$(BIN)/torchrun --nproc_per_node $(GPUS) scripts/run_experiments.py paper --preset paper
 
 sync-notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py

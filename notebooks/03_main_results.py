@@ -64,6 +64,14 @@ datasets = [d for d in ("xquad-r", "mlqa-r") if d in PROTOCOLS[protocol]]
 tracks = {"head": head}
 if {label for label in group_by_strategy(partial)} >= {"X-X-mono", "X-Y", "Hybrid"}:
     tracks = {"partial fine-tuning": partial, "head": head}
+if P.protocol == "paper":  # the paper's recipe (`make paper-grid`): one primary track per backbone
+    from hybridlib.runs.paper_runs import paper_grid
+
+    recipe, _ = grids.stored_grid(paper_grid(P), P)
+    for backbone in reversed(P.backbones):
+        recs = [r for r in recipe if r["config"]["model"] == backbone]
+        if {label for label in group_by_strategy(recs)} >= {"X-X-mono", "X-Y", "Hybrid"}:
+            tracks = {f"paper recipe: {backbone}": recs, **tracks}
 primary = next(iter(tracks))
 print(f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "
       f"primary evidence: {primary}")

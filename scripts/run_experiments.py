@@ -3,6 +3,9 @@
     python scripts/run_experiments.py baselines head-grid finetune scaling neutrality [--preset cpu]
 
 Every run is cached by its config hash: interrupt and rerun at will. Prints each run's wall time.
+The paper's grid on N GPUs (every rank trains; rank 0 evaluates and stores; see ``make paper-grid``):
+
+    torchrun --nproc_per_node N scripts/run_experiments.py paper --preset paper
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from hybridlib.runs import grids
 from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselines
 from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
 from hybridlib.runs.transform_runs import run_transform_only
+from hybridlib.train.distributed import is_main
 
 
 def main() -> None:
@@ -48,12 +52,16 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
 
+    def say(text: str) -> None:
+        if is_main():  # under torchrun, one rank reports
+            print(text, flush=True)
+
     def log(rec):
-        print(f"  {rec['kind']} {rec['config_hash']} {rec.get('wall_seconds')}s", flush=True)
+        say(f"  {rec['kind']} {rec['config_hash']} {rec.get('wall_seconds')}s")
 
     for stage in args.stages:
         t0 = time.perf_counter()
-        print(f"[{stage}]", flush=True)
+        say(f"[{stage}]")
         if stage == "baselines":
             for rec in (run_baseline("bm25", p), run_baseline("dense", p, p.model), run_trec_check(p, p.model)):
                 log(rec)
@@ -106,7 +114,7 @@ def main() -> None:
             from hybridlib.runs.paper_runs import run_paper
 
             run_paper(p, on_done=log)
-        print(f"[{stage}] done in {time.perf_counter() - t0:.0f}s", flush=True)
+        say(f"[{stage}] done in {time.perf_counter() - t0:.0f}s")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Full fine-tuning runs (sentence-transformers trainer, every block or the model's own layers):
-configs from a preset, training, evaluation on a fixed subsample, stored under ``results/finetune``."""
+configs from a preset, training, evaluation on a fixed subsample, stored under ``results/finetune``.
+
+Under ``torchrun`` every rank trains, rank 0 alone evaluates and stores, and the others wait for
+its record (:mod:`hybridlib.train.distributed`); the world size is part of the config (``extra``),
+since N ranks average N composed batches per optimizer step."""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import time
 
 from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
-from hybridlib.runs.store import cached_run, config_hash
+from hybridlib.runs.store import cached_run, config_hash, load_record
+from hybridlib.train.distributed import barrier, is_main, world_size
 from hybridlib.train.finetune import FineTuneConfig, finetune
 from hybridlib.train.protocols import ALL_PROTOCOLS
 from hybridlib.train.strategy import max_groups_for, run_identity
@@ -25,6 +30,7 @@ def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, mode
         eval_tasks=preset.ft_eval_tasks or ALL_PROTOCOLS[protocol],
         eval_max_queries=preset.ft_max_queries,
         eval_max_candidates=preset.ft_max_candidates,
+        extra={"world_size": world_size()} if world_size() > 1 else {},
     )
 
 
@@ -48,27 +54,45 @@ def finetune_data(cfg: FineTuneConfig, preset: Preset, train: bool = True) -> di
 
 
 def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> dict:
-    """Fine-tune, evaluate through the engine (embeddings cached by model fingerprint), store."""
+    """Fine-tune, evaluate through the engine (embeddings cached by model fingerprint), store.
 
-    def compute():
+    Single process: one :func:`cached_run`. Under ``torchrun``: every rank trains (unless the run is
+    stored), rank 0 evaluates and writes the record, every rank returns that record."""
+    tasks = None
+    data = finetune_data(cfg, preset)
+
+    def train():
+        nonlocal tasks
+        tasks = eval_subsample(cfg, preset)
+        out_dir = cache_dir() / "finetuned" / config_hash(cfg)
+        return finetune(cfg, out_dir, tasks)
+
+    def evaluate(model, log):
         from hybridlib.evaluation.scoring import embed_task
         from hybridlib.evaluation.suite import evaluate_suite
         from hybridlib.models.encoding import Encoder
 
-        tasks = eval_subsample(cfg, preset)
-        out_dir = cache_dir() / "finetuned" / config_hash(cfg)
-        model, log = finetune(cfg, out_dir, tasks)
         enc = Encoder(model, f"ft-{config_hash(cfg)}")
         t0 = time.perf_counter()
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t), tasks)
         log["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        checkpoint = str(cache_dir() / "finetuned" / config_hash(cfg) / "model")
         return (
             summary,
             arrays,
-            {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log, "checkpoint": str(out_dir / "model")},
+            {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log, "checkpoint": checkpoint},
         )
 
-    return cached_run("finetune", cfg, compute, finetune_data(cfg, preset), subdir=preset.results_subdir, force=force)
+    if world_size() == 1:
+        return cached_run("finetune", cfg, lambda: evaluate(*train()), data, subdir=preset.results_subdir, force=force)
+    stored = None if force else load_record("finetune", cfg, data, preset.results_subdir)
+    if stored is not None:  # every rank sees the same files, so every rank skips together
+        return stored
+    model, log = train()
+    if is_main():
+        cached_run("finetune", cfg, lambda: evaluate(model, log), data, subdir=preset.results_subdir, force=True)
+    barrier()
+    return load_record("finetune", cfg, data, preset.results_subdir)
 
 
 def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:

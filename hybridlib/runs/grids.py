@@ -80,6 +80,11 @@ def run_config(cfg, preset: Preset) -> dict:
 
     if isinstance(cfg, PartialFineTuneConfig):
         return run_partial(cfg, preset)
+    from hybridlib.runs.finetune_runs import run_finetune
+    from hybridlib.train.finetune import FineTuneConfig
+
+    if isinstance(cfg, FineTuneConfig):
+        return run_finetune(cfg, preset)
     raise TypeError(f"no runner for {type(cfg).__name__}")
 
 
@@ -98,14 +103,20 @@ def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
 
 
 def _kind(cfg) -> str:
-    return "head" if isinstance(cfg, HeadRunConfig) else "partial-ft"
+    from hybridlib.train.finetune import FineTuneConfig
+
+    return "head" if isinstance(cfg, HeadRunConfig) else "finetune" if isinstance(cfg, FineTuneConfig) else "partial-ft"
 
 
 def _data(cfg, preset: Preset) -> dict:
+    from hybridlib.runs.finetune_runs import finetune_data
     from hybridlib.runs.head_runs import head_data
     from hybridlib.runs.partial_runs import partial_data
+    from hybridlib.train.finetune import FineTuneConfig
 
-    return head_data(cfg, preset) if isinstance(cfg, HeadRunConfig) else partial_data(cfg, preset)
+    if isinstance(cfg, HeadRunConfig):
+        return head_data(cfg, preset)
+    return finetune_data(cfg, preset) if isinstance(cfg, FineTuneConfig) else partial_data(cfg, preset)
 
 
 def run_grid(

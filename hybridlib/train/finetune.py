@@ -5,8 +5,9 @@ composition plugged in as a ``DefaultBatchSampler`` subclass.
 Presets: ``paper`` (lr 3e-5, AdamW weight decay 0.01, batch 100 through
 ``CachedMultipleNegativesRankingLoss``, early stopping on validation loss, any backbone) and ``cpu``
 (mE5-small, small batch and step budget, word embeddings frozen). Multi-GPU runs go through the
-trainer's own distributed support (``torchrun``/``accelerate``): whole batches are dealt to ranks,
-so every rank's batches obey the strategy (``tests/test_training.py`` checks it on CPU with gloo).
+trainer's own distributed support (``torchrun``): whole batches are dealt to ranks, so every rank's
+batches obey the strategy (``tests/train/test_distributed.py`` checks it on CPU with gloo); only rank 0
+saves the model (:mod:`hybridlib.train.distributed`). A GPU is used when there is one.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from hybridlib.train.distributed import is_main, world_size
 from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
 from hybridlib.train.samplers import SamplerFactory
 from hybridlib.train.strategy import TrainingRun, make_strategy
+
+DDP_TIMEOUT = 12 * 3600  # seconds; full-corpus MIRACL evaluation on rank 0 can take hours
 
 
 def to_dataset(ex: pd.DataFrame):
@@ -64,7 +68,9 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
 
     from hybridlib.models.registry import load_model
 
-    torch.set_num_threads(cfg.threads)
+    cuda = torch.cuda.is_available()
+    if not cuda:
+        torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
     ex, dropped = drop_overlap(ex, tasks)
@@ -102,7 +108,9 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
         greater_is_better=False,
         logging_steps=1,
         report_to="none",
-        use_cpu=True,
+        use_cpu=not cuda,
+        ddp_backend=None if cuda or world_size() == 1 else "gloo",
+        ddp_timeout=DDP_TIMEOUT,  # the other ranks wait at a barrier while rank 0 evaluates
         disable_tqdm=True,
         dataloader_drop_last=True,
         prompts={
@@ -123,12 +131,14 @@ def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, d
     t0 = time.perf_counter()
     out = trainer.train()
     seconds = time.perf_counter() - t0
-    model.save(str(out_dir / "model"))
+    if is_main():
+        model.save(str(out_dir / "model"))
     hist = trainer.state.log_history
     log = {
         "train_seconds": round(seconds, 1),
         "steps_run": int(out.global_step),
         "steps_per_second": round(out.global_step / seconds, 4),
+        "world_size": world_size(),  # each optimizer step averages one composed batch per rank
         "n_train": len(train),
         "n_val": len(val),
         "dropped_overlap": dropped,

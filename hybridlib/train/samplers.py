@@ -177,6 +177,9 @@ class FixedBatchSampler(DefaultBatchSampler):
     def __init__(self, dataset, *args, batches: list, **kwargs):
         super().__init__(dataset, *args, **kwargs)
         self.fixed = [b.tolist() for b in batches]
+        sizes = {len(b) for b in self.fixed}
+        if len(sizes) == 1:  # the size the batches really have (validation may halve it): under torchrun,
+            self.batch_size = sizes.pop()  # accelerate's BatchSamplerShard drops batches of any other size
 
     def __iter__(self):
         yield from self.fixed

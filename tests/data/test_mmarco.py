@@ -69,10 +69,17 @@ def test_offline_paper_preset_fails_at_once_naming_each_resource(monkeypatch):
 
 
 def test_paper_pipeline_end_to_end_on_fixtures(monkeypatch, tmp_path):
-    """The paper preset's path with local stand-ins: a tiny XLM-R, the mMARCO fixture, 2 steps at
-    batch 8, every layer trained with the paper's prefixes, evaluated after fine-tuning."""
+    """The paper preset's path with local stand-ins: a tiny XLM-R, the mMARCO fixture, a MIRACL
+    corpus directory in the official layout, 2 steps at batch 8, every layer trained with the paper's
+    prefixes, evaluated after fine-tuning (MIRACL through faiss top-100 runs and ir_measures)."""
+    import shutil
+
+    from hybridlib.paths import data_dir
     from hybridlib.runs.paper_runs import paper_grid, run_paper
 
+    corpus = tmp_path / "miracl-corpus"
+    (corpus / "yo").mkdir(parents=True)  # the official layout: <dir>/<lang>/*.jsonl.gz
+    shutil.copy(data_dir() / "miracl-passages" / "passages" / "yo.jsonl.gz", corpus / "yo" / "docs-0.jsonl.gz")
     monkeypatch.setenv("HYBRIDLIB_MMARCO", str(FIXTURE))
     monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
     p = get_preset("paper").with_(
@@ -82,7 +89,9 @@ def test_paper_pipeline_end_to_end_on_fixtures(monkeypatch, tmp_path):
         ft_steps=2,
         ft_batch=8,
         train_max_groups=30,
-        ft_eval_tasks=("xquad-r",),
+        ft_eval_tasks=("xquad-r", "miracl-full"),
+        miracl_full_langs=("yo",),
+        miracl_corpus=str(corpus),
         lareqa_langs={"xquad-r": ("en", "de", "es")},
         ft_max_queries=8,
         ft_max_candidates=30,
@@ -95,3 +104,6 @@ def test_paper_pipeline_end_to_end_on_fixtures(monkeypatch, tmp_path):
     for r in records:
         assert r["config"]["protocol"] == "paper" and not r["config"]["freeze_embeddings"]
         assert r["train"]["steps_run"] == 2 and 0 <= r["results"]["xquad-r"]["summary"]["Mul_mAP"] <= 1
+        miracl = r["results"]["miracl-full"]
+        assert set(miracl["per_language"]) == {"yo", "mean", "median"} and not miracl["pooled"], miracl
+        assert 0 <= miracl["per_language"]["yo"]["nDCG@10"] <= 1, "MIRACL over the local corpus, scored per language"

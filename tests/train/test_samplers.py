@@ -107,3 +107,21 @@ def test_validation_batches_shrink_to_what_the_pool_can_fill():
     assert batches and len(batches[0]) == 16, "falls back to the largest halving that fits (64 -> 32 -> 16)"
     again = validation_batches(ex, 64)
     assert all(np.array_equal(a, b) for a, b in zip(batches, again)), "validation batches are fixed"
+
+
+def test_halved_validation_batches_survive_sharding_across_ranks():
+    """Under torchrun, accelerate's BatchSamplerShard keeps only batches of the sampler's
+    ``batch_size``: the fixed validation sampler must report the size its batches really have."""
+    from accelerate.data_loader import BatchSamplerShard
+    from datasets import Dataset
+
+    from hybridlib.train.samplers import FixedBatchSampler, validation_batches
+
+    ex = _examples(n_groups=20)
+    batches = validation_batches(ex, 64)  # halved to 16
+    sampler = FixedBatchSampler(
+        Dataset.from_dict({"i": list(range(len(ex)))}), batch_size=64, drop_last=True, batches=batches
+    )
+    shards = [list(BatchSamplerShard(sampler, num_processes=2, process_index=r)) for r in (0, 1)]
+    assert all(shards), "each rank gets validation batches (else the trainer finds no eval_loss)"
+    assert sum(map(len, shards)) == len(batches) - len(batches) % 2, "the batches are dealt, none lost but a remainder"
