@@ -60,6 +60,14 @@ class Preset:
     pft_batch: int = 32
     pft_train_max_len: int = 256
     pft_eval_tasks: tuple[str, ...] = ()  # () = the protocol's evaluation tasks, every query and candidate
+    # scaling extension, fine-tuned (issue 15): depth L of the backbone x strategy x seed on the partial
+    # track; the top sft_top_layers blocks trained at every depth (equal cost per size), and every block
+    # at sft_all_layers_depths; budget from scripts/bench_partial.py (README)
+    sft_depths: tuple[int, ...] = (2, 4, 6, 12)
+    sft_top_layers: int = 1
+    sft_all_layers_depths: tuple[int, ...] = (2,)
+    sft_train_max_len: int = 128
+    sft_seeds: tuple[int, ...] = (0, 1, 2)
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)
@@ -97,14 +105,17 @@ PRESETS: dict[str, Preset] = {
         pft_train_max_len=64,
         pft_eval_tasks=("xquad-r", "mlqa-r", "miracl-pooled"),
         depths=(1, 2),
+        sft_depths=(1, 2),
+        sft_all_layers_depths=(2,),
+        sft_train_max_len=64,
+        sft_seeds=(0,),
         ft_eval_tasks=("xquad-r", "miracl-pooled"),
         ft_max_queries=10,
         ft_max_candidates=40,
         results_subdir="smoke",
     ),
     "cpu": Preset(name="cpu", model="me5-small", seeds=(0, 1, 2, 3, 4), train_max_groups=2000),
-    "paper": Preset(  # the paper's recipe for a GPU and a network (issue 17: training data + backbones wired;
-        # the full-corpus MIRACL evaluation and a multi-GPU launcher are not yet)
+    "paper": Preset(  # the paper's recipe for a GPU and a network (make paper-grid GPUS=N)
         name="paper",
         model="xlm-roberta-base",  # the paper does not state the XLM-R size; "xlm-roberta-large" is one word away
         backbones=("xlm-roberta-base", "sentence-transformers/LaBSE"),

@@ -33,10 +33,10 @@ n_boot = 2000
 # %%
 import pandas as pd
 
-from hybridlib.analysis.aggregate import group_by_strategy, per_query
-from hybridlib.analysis.inference import minimum_detectable_difference
+from hybridlib.analysis.aggregate import group_by_strategy
+from hybridlib.analysis.inference import power_by_language
 from hybridlib.analysis.paper import paper_results, peers_miracl
-from hybridlib.analysis.scorecard import MIRACL_OVERLAP, scorecard
+from hybridlib.analysis.scorecard import MIRACL_OVERLAP, scorecard, strategy_sample
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
@@ -103,28 +103,22 @@ peers.round(4)
 # ## Strategy effects on the five overlapping languages, and what this set can resolve
 #
 # Two-level bootstrap (seeds, then queries) of the macro mean over sw bn hi th te; the minimum
-# detectable difference is the paired effect a two-sided test at α = 0.05 finds with 80% power
-# given the per-query spread of the differences and the number of queries.
+# detectable difference (MDD, `hybridlib.analysis.inference.power_by_language`) is the paired effect a
+# two-sided test at α = 0.05 finds with 80% power given the per-query spread of the X-X-mono − Hybrid
+# differences and the number of queries, per language and for the macro mean over the five.
 
 # %%
 card = scorecard(tracks[primary], P.results_subdir, n_boot=n_boot, track=primary)
 mir = card[card.dataset == "miracl"].drop(columns=["track", "dataset", "setting"])
 groups = group_by_strategy(tracks[primary])
-power = []
-for metric in ("nDCG@10", "R@100"):
-    for lang in [g for g in tables["Hybrid"].index if g not in ("mean", "median")] + ["pooled"]:
-        langs = tables["Hybrid"].index.drop(["mean", "median"], errors="ignore") if lang == "pooled" else [lang]
-        q = {}
-        for s in ("X-X-mono", "Hybrid"):
-            q[s] = pd.concat([per_query(groups[s], f"miracl-pooled/{x}/{metric}", P.results_subdir) for x in langs])
-        d = (q["X-X-mono"] - q["Hybrid"]).dropna()
-        power.append({"metric": metric, "language": lang, "queries": len(d),
-                      "MDE (80% power)": minimum_detectable_difference(d.to_numpy())})
-power = pd.DataFrame(power)
+langs = [g for g in MIRACL_OVERLAP if g in tables["Hybrid"].index]  # the comparison's languages
+power = pd.concat({metric: power_by_language(*(strategy_sample(groups[s], "miracl", "mono", metric, P.results_subdir, langs)
+                                              for s in ("X-X-mono", "Hybrid")))
+                   for metric in ("nDCG@10", "R@100")}, names=["metric", "language"])
 mir.round(4)
 
 # %%
-power.pivot_table(index="language", columns="metric", values="MDE (80% power)", sort=False).round(4)
+power["MDD"].unstack("metric").round(4)  # macro: the tables' mean over languages
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4))
@@ -138,7 +132,7 @@ save(fig, "05_miracl_ndcg", preset)
 
 # %%
 row = mir[mir.comparison == "Hybrid − X-X-mono"].iloc[0] if len(mir) else None
-mde = power[(power.metric == "nDCG@10") & (power.language == "pooled")]["MDE (80% power)"].iloc[0]
+mde = power.loc[("nDCG@10", "macro"), "MDD"]
 m = {s: float(tables[s].drop(["mean", "median"], errors="ignore")["nDCG@10"].mean()) for s in order + ["zero-shot"]}
 print(f"pooled mini-MIRACL mean nDCG@10 ({primary}): " + ", ".join(f"{s} {v:.4f}" for s, v in m.items()) + ".")
 if row is not None:

@@ -1,6 +1,7 @@
 """Seconds per training step: full fine-tuning vs the top-k track, side by side in one process.
 
     python scripts/bench_partial.py --ks 1 2 3 12 --batch 32 --max-len 256 --repeats 3
+    python scripts/bench_partial.py --ks 1 2 4 --max-len 128 256   # every (k, length) pair, side by side
 
 Every variant runs the same batches (Hybrid(0.5) over the MLQA-test training pairs) through the
 same loop (:func:`hybridlib.train.partial` internals: top-k blocks from stored states, InfoNCE,
@@ -28,7 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ks", type=int, nargs="+", default=[1, 2, 3, 12])
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--max-len", type=int, nargs="+", default=[256], help="token caps (each with each k)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--model", default="me5-small")
     args = ap.parse_args()
@@ -38,20 +39,20 @@ def main() -> None:
     depth = model[0].auto_model.config.num_hidden_layers
     ex = training_examples("mlqa-test", 2000)
     batches = BatchComposer(ex, make_strategy("hybrid", 0.5), args.batch, seed=0).batches(args.repeats + 1)
-    rows = []
-    times: dict[int, list[float]] = {k: [] for k in args.ks}
+    variants = [(k, n) for n in args.max_len for k in args.ks]
+    times: dict[tuple[int, int], list[float]] = {v: [] for v in variants}
+    tokens: dict[int, int] = {}
     stores = {}
-    for k in args.ks:
-        st = LayerStates(model, fp, depth - k, args.max_len)
-        sel = [i for b in batches for i in b]
+    sel = [i for b in batches for i in b]
+    for k, n in variants:
+        st = LayerStates(model, fp, depth - k, n)
         kq = dict(zip(sel, st.keys(ex.q_text[sel].tolist(), "query")))
         kp = dict(zip(sel, st.keys(ex.p_text[sel].tolist(), "passage")))
         kn = dict(zip(sel, st.keys(ex.neg_text[sel].tolist(), "passage")))
-        stores[k] = (st, kq, kp, kn, top_layers(model, k))
-    tokens = None
-    for r, b in enumerate(batches):  # interleaved: each repeat runs every k on the same batch
-        for k in args.ks:
-            st, kq, kp, kn, top = stores[k]
+        stores[k, n] = (st, kq, kp, kn, top_layers(model, k))
+    for r, b in enumerate(batches):  # interleaved: each repeat runs every variant on the same batch
+        for v in variants:
+            st, kq, kp, kn, top = stores[v]
             opt = torch.optim.AdamW(top.parameters(), lr=3e-5)
             top.train()
             t0 = time.perf_counter()
@@ -62,19 +63,16 @@ def main() -> None:
             opt.step()
             opt.zero_grad()
             if r > 0:  # the first batch warms up
-                times[k].append(time.perf_counter() - t0)
-        if tokens is None:
-            st = stores[args.ks[0]][0]
-            tokens = sum(len(st.get([d[i]])[0]) for d in stores[args.ks[0]][1:4] for i in b)
-    full = statistics.median(times[depth]) if depth in times else None
-    print(
-        f"batch {args.batch} triplets, max {args.max_len} tokens, ~{tokens} tokens per step, median of {args.repeats}"
-    )
-    print(f"{'trained blocks':>15} {'s/step':>8} {'vs full':>8}")
-    for k in args.ks:
-        med = statistics.median(times[k])
-        rows.append((k, med))
-        print(f"{k:>15} {med:8.2f} {full / med if full else float('nan'):8.1f}x")
+                times[v].append(time.perf_counter() - t0)
+            if r == len(batches) - 1:
+                tokens[v[1]] = sum(len(st.get([d[i]])[0]) for d in (kq, kp, kn) for i in b)
+    ref = max(variants)  # most blocks, longest texts
+    ref_s = statistics.median(times[ref])
+    print(f"batch {args.batch} triplets, median of {args.repeats} steps; tokens per step by cap: {tokens}")
+    print(f"{'trained blocks':>15} {'max tokens':>10} {'s/step':>8} {f'vs k={ref[0]},{ref[1]}':>12}")
+    for v in variants:
+        med = statistics.median(times[v])
+        print(f"{v[0]:>15} {v[1]:>10} {med:8.2f} {ref_s / med:11.1f}x")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def main() -> None:
             "partial",
             "partial-alpha",
             "partial-cross",
+            "scaling-ft",
             "answer-ranks",
             "paper",
         ],
@@ -102,6 +103,9 @@ def main() -> None:
             grids.run_grid(
                 grids.partial_grid(p, protocols, seeds=args.seeds or p.seeds[:3]), p, "partial ×", on_done=log
             )
+        elif stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
+            log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
+            grids.run_grid(grids.scaling_ft_grid(p, seeds=args.seeds), p, "scaling ft", on_done=log)
         elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
             from hybridlib.runs.bias_runs import run_answer_ranks
 

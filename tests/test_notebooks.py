@@ -84,7 +84,11 @@ def test_07_scaling_lowres(run):
     v = run("07_")
     sizes = list(v["sizes"].values())
     assert sizes == sorted(sizes) and sizes[0] > 0, "deeper prefixes have more non-embedding parameters"
-    assert v["n_runs"] == 2 * 3 * 2
+    assert v["n_runs"] == 3 * 3 and v["n_references"] == 2 and v["missing"] == 0, (
+        "smoke: top block at L1 and L2, every block at L2, x three strategies x one seed; one untrained model per size"
+    )
+    assert v["n_diffs"] == 2 * 3, "Hybrid - best single at both sizes on three cells"
+    assert v["mdd_macro"] >= 0, "a minimum detectable difference is reported (NaN or None fails)"
 
 
 def test_08_neutrality(run):

@@ -176,6 +176,26 @@ def minimum_detectable_difference(differences: np.ndarray, alpha: float = 0.05, 
     return float((norm.ppf(1 - alpha / 2) + norm.ppf(power)) * d.std(ddof=1) / np.sqrt(len(d)))
 
 
+def power_by_language(a: Sample, b: Sample, alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
+    """What a paired comparison of ``a`` and ``b`` can resolve: per language, the minimum detectable
+    difference (:func:`minimum_detectable_difference` of the per-query differences of seed means),
+    and for the macro mean over languages (the tables' estimand) the same from its standard error
+    ``sqrt(sum_l sd_l^2 / n_l) / L``. Rows: languages, then ``macro``; columns: queries, sd, MDD."""
+    from scipy.stats import norm
+
+    d = pd.DataFrame({"lang": a.langs, "q": a.query_ids, "a": a.values.mean(0)})
+    d = d.merge(pd.DataFrame({"q": b.query_ids, "b": b.values.mean(0)}), on="q")
+    d["diff"] = d["a"] - d["b"]
+    rows = {}
+    for lang, g in d.groupby("lang", sort=True):
+        rows[lang] = {"queries": len(g), "sd": g["diff"].std(ddof=1), "MDD": minimum_detectable_difference(g["diff"])}
+    table = pd.DataFrame(rows).T
+    se = np.sqrt((table["sd"] ** 2 / table["queries"]).sum()) / len(table)
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    table.loc["macro"] = {"queries": table["queries"].sum(), "sd": np.nan, "MDD": z * se}
+    return table.astype({"queries": int})
+
+
 def restrict_langs(s: Sample, langs) -> Sample:
     """Only the queries of ``langs`` (e.g. languages never seen in training)."""
     keep = np.isin(s.langs, list(langs))

@@ -72,17 +72,27 @@ def _series(record: dict, key: str, subdir: str) -> pd.Series:
     return pd.Series(arrays[key].astype(float), index=arrays[key.rsplit("/", 1)[0] + "/query_id"])
 
 
+POOLED_TASKS = ("miracl-pooled", "miracl-hard", "tydi", "afriqa", "afriqa-translated")  # pooled tasks (nDCG@10, R@100)
+
+
 def strategy_sample(
-    records: list[dict], dataset: str, setting: str, metric: str, subdir: str = "", langs=MIRACL_OVERLAP
+    records: list[dict], dataset: str, setting: str, metric: str, subdir: str = "", langs=None
 ) -> Sample:
-    """Per-seed per-query values of one strategy's runs for one cell (MIRACL: over ``langs``)."""
+    """Per-seed per-query values of one strategy's runs for one cell.
+
+    ``dataset``: ``xquad-r`` / ``mlqa-r`` (``setting`` mono / cross / multi), ``miracl`` (the pooled
+    mini-MIRACL over ``langs``, default the five languages the paper's MIRACL tables share with it),
+    or a pooled task of :data:`POOLED_TASKS` (over ``langs``, default every language stored)."""
     per_seed = []
     for r in sorted(records, key=lambda r: r["config"].get("seed", 0)):
-        if dataset == "miracl":
+        if dataset == "miracl" or dataset in POOLED_TASKS:
+            task = "miracl-pooled" if dataset == "miracl" else dataset
             have = arrays_of(r, subdir)
-            present = [lang for lang in langs if f"miracl-pooled/{lang}/{metric}" in have]
-            parts = [_series(r, f"miracl-pooled/{lang}/{metric}", subdir) for lang in present]
-            per_seed.append(pd.concat(parts))
+            if langs is None and dataset == "miracl":
+                langs = MIRACL_OVERLAP
+            stored = sorted({k.split("/")[1] for k in have if k.startswith(f"{task}/") and k.endswith(f"/{metric}")})
+            present = [g for g in (langs if langs is not None else stored) if f"{task}/{g}/{metric}" in have]
+            per_seed.append(pd.concat([_series(r, f"{task}/{g}/{metric}", subdir) for g in present]))
         elif setting == "cross" and f"{dataset}/cross_pair/query_id" in arrays_of(r, subdir):
             per_seed.append(_series(r, f"{dataset}/cross_pair/{metric}", subdir))  # exact: macro over pairs
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,8 @@ def as_int(value: Any, where: str, field: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise DataError(f"{where}: field {field!r} must be an integer, got {value!r}") from None
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, whitespace runs as one space: the key for duplicate and leakage checks."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).lower()).strip()

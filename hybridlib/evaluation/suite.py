@@ -4,8 +4,9 @@
 
 - ``xquad-r`` / ``mlqa-r``: Mo/Cr/Mul (mAP, R@1, R@10), rank distance, per language, and the
   query x target cross-lingual mAP matrix;
-- ``miracl-pooled`` (mini-MIRACL, pooled), ``tydi`` (TyDi GoldP dev, pooled): nDCG@10, R@100
-  per language with mean and median;
+- ``miracl-pooled`` (mini-MIRACL, pooled), ``miracl-hard`` (every dev query with a positive that has
+  text, condensed qrels, same-language distractors: :mod:`hybridlib.data.miracl_hard`), ``tydi``
+  (TyDi GoldP dev, pooled): nDCG@10, R@100 per language with mean and median;
 - ``afriqa``: African-language question -> English/French gold passages (cross-lingual), and
   ``afriqa-translated``: the human English/French translation of the same questions (monolingual).
 """
@@ -17,12 +18,14 @@ from collections.abc import Callable
 import numpy as np
 
 from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
+from hybridlib.data.miracl_hard import load_miracl_hard
 from hybridlib.data.task import RetrievalTask
 from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, evaluate_topk, pooled_table
 from hybridlib.presets import Preset
 
 LAREQA = ("xquad-r", "mlqa-r")
-POOLED = {"miracl-pooled": "lang", "tydi": "lang", "afriqa": "pool", "afriqa-translated": "pool"}
+POOLED = {"miracl-pooled": "lang", "miracl-hard": "lang", "tydi": "lang", "afriqa": "pool", "afriqa-translated": "pool"}
+DEFAULT_TASKS = LAREQA + ("miracl-pooled", "tydi", "afriqa", "afriqa-translated")  # names=None
 TOPK = {"miracl-full": "lang"}  # full corpora: faiss top-100 runs scored by ir_measures (trec_eval)
 
 
@@ -39,7 +42,7 @@ def suite_fingerprint(tasks: dict[str, RetrievalTask]) -> str:
 
 def load_suite(preset: Preset, names: tuple[str, ...] | None = None) -> dict[str, RetrievalTask]:
     """Evaluation tasks of a preset (shrunk by its caps; memoised per process: tasks are read-only)."""
-    names = tuple(names or LAREQA + tuple(POOLED))
+    names = tuple(names or DEFAULT_TASKS)
     key = repr(
         (
             preset.name,
@@ -64,6 +67,8 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
             t = load_lareqa(name, list(langs) if langs else None)
         elif name == "miracl-pooled":
             t = load_miracl(list(preset.miracl_langs))
+        elif name == "miracl-hard":
+            t = load_miracl_hard(list(preset.miracl_langs))
         elif name == "miracl-full":  # the paper's setting: official dev queries over the full corpus
             t = load_miracl(list(preset.miracl_full_langs), corpus=preset.miracl_corpus)
         elif name == "tydi":

@@ -19,6 +19,7 @@ sns.set_theme(style="whitegrid", context="notebook")
 
 STRATEGY_COLORS = {
     "zero-shot": "#888888",
+    "untrained": "#888888",
     "BM25": "#bbbbbb",
     "X-X-mono": "#1f77b4",
     "X-Y": "#ff7f0e",

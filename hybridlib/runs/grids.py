@@ -71,6 +71,41 @@ def partial_grid(
     return refs + [partial_config(preset, p, a, s) for s in (seeds or preset.seeds) for p in protocols for a in alphas]
 
 
+SCALING_FT_TASKS = ("miracl-hard", "miracl-pooled", "tydi", "afriqa", "afriqa-translated", "xquad-r", "mlqa-r")
+
+
+def scaling_ft_grid(
+    preset: Preset, depths: Iterable[int] | None = None, seeds: Iterable[int] | None = None, reference: bool = True
+) -> list:
+    """The scaling extension on the partial fine-tuning track: depth L × strategy × seed, the top
+    ``sft_top_layers`` blocks trained from stored states at every depth (equal cost per size), every
+    block too at ``sft_all_layers_depths``; with ``reference`` first the untrained model of each depth
+    through the same path (``steps = 0``). Seed-major, so an interrupted grid has whole seeds."""
+    from hybridlib.runs.partial_runs import partial_config
+
+    depths = list(depths or preset.sft_depths)
+
+    def cfg(d: int, k: int, alpha: float, seed: int, steps: int | None = None):
+        return partial_config(
+            preset,
+            preset.protocol,
+            alpha,
+            seed,
+            top_layers=min(k, d),
+            steps=steps,
+            model=f"{preset.model}:L{d}",
+            train_max_len=preset.sft_train_max_len,
+            eval_tasks=SCALING_FT_TASKS,
+        )
+
+    variants = [(d, preset.sft_top_layers) for d in depths]
+    variants += [(d, d) for d in preset.sft_all_layers_depths if d in depths and d != preset.sft_top_layers]
+    refs = [cfg(d, preset.sft_top_layers, 0.5, 0, steps=0) for d in depths] if reference else []
+    return refs + [
+        cfg(d, k, a, s) for s in (seeds or preset.sft_seeds) for d, k in variants for a in MAIN_ALPHAS.values()
+    ]
+
+
 def run_config(cfg, preset: Preset) -> dict:
     """Compute (or read) the stored run of any grid config."""
     if isinstance(cfg, HeadRunConfig):

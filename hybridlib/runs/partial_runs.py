@@ -23,17 +23,20 @@ def partial_config(
     top_layers: int | None = None,
     steps: int | None = None,
     model: str | None = None,
+    train_max_len: int | None = None,
+    eval_tasks: tuple[str, ...] | None = None,
 ) -> PartialFineTuneConfig:
-    """The partial fine-tuning config of a preset for one (protocol, α, seed)."""
+    """The partial fine-tuning config of a preset for one (protocol, α, seed); the keywords
+    override the preset's partial-track defaults (the scaling grid uses them)."""
     return PartialFineTuneConfig(
         *run_identity(preset, protocol, alpha, seed, model),
         top_layers=preset.pft_top_layers if top_layers is None else top_layers,
         steps=preset.pft_steps if steps is None else steps,
         batch_size=preset.pft_batch,
         lr=preset.ft_lr,
-        train_max_len=preset.pft_train_max_len,
+        train_max_len=preset.pft_train_max_len if train_max_len is None else train_max_len,
         train_max_groups=max_groups_for(preset, protocol),
-        eval_tasks=tuple(preset.pft_eval_tasks or ALL_PROTOCOLS[protocol]),
+        eval_tasks=tuple(eval_tasks or preset.pft_eval_tasks or ALL_PROTOCOLS[protocol]),
     )
 
 

@@ -21,13 +21,12 @@ holds 446 of the 482 MIRACL-sw dev queries).
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from hybridlib.data import load_lareqa, load_mlqa_test
+from hybridlib.data.readers import normalise
 from hybridlib.data.task import RetrievalTask
 
 PROTOCOLS = {
@@ -46,10 +45,6 @@ MLQA_TEST_PASSAGE_LANGS = ("de", "es", "zh")
 
 class LeakageError(ValueError):
     """Training data overlaps the evaluation data."""
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).lower()).strip()
 
 
 def _pairs_mlqa_test(max_groups: int | None, data_seed: int = 0) -> pd.DataFrame:

@@ -191,3 +191,33 @@ def test_ir_measures_qrels_and_shrink():
     assert list(q.columns) == ["query_id", "doc_id", "relevance"]
     rel = t.relevant_indices()
     assert (rel >= 0).sum(1).tolist() == [2] * 20, "each shrunk question keeps its gold sentence in both languages"
+
+
+def test_miracl_hard_pool_keeps_every_findable_query_and_adds_only_new_distractors():
+    from hybridlib.data.miracl_hard import load_miracl_hard
+    from hybridlib.data.readers import normalise
+
+    hard, strict = load_miracl_hard(["sw", "yo"]), load_miracl(["sw", "yo"])
+    assert set(strict.queries.query_id) < set(hard.queries.query_id), "every strict query is kept, and more"
+    pos = hard.qrels[hard.qrels.relevance > 0]
+    assert set(pos.query_id) == set(hard.queries.query_id), "every query has a positive"
+    assert hard.qrels.doc_id.isin(hard.candidates.doc_id).all(), "condensed: every judged passage has text"
+    extra = hard.candidates[hard.candidates.doc_id.str.contains("/distractor-")]
+    assert set(extra.lang) == {"sw"}, "TyDi gives sw distractors; yo has no other shipped text"
+    miracl_texts = set(strict.candidates[strict.candidates.lang == "sw"].context.map(normalise))
+    assert not extra.text.map(normalise).isin(miracl_texts).any() and extra.doc_id.is_unique
+
+
+def test_distractors_drop_tydi_paragraphs_of_miracl_questions():
+    from hybridlib.data import load_tydi_dev
+    from hybridlib.data.miracl_hard import distractors
+    from hybridlib.data.readers import normalise
+
+    tydi = load_tydi_dev(["sw"])
+    asked = tydi.queries.iloc[0]
+    gold = tydi.qrels.loc[tydi.qrels.query_id == asked.query_id, "doc_id"]
+    paragraph = tydi.candidates.loc[tydi.candidates.doc_id.isin(gold), "text"].iloc[0]
+    kept = set(distractors("sw", set(), set()).text)
+    assert paragraph in kept
+    dropped = set(distractors("sw", set(), {normalise(asked.text)}).text)
+    assert paragraph not in dropped, "a TyDi paragraph may be an unjudged positive of the same MIRACL question"
