@@ -41,7 +41,7 @@ n_boot = 2000
 import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import group_by_strategy, summary_frame
+from hybridlib.analysis.aggregate import summary_frame
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
 from hybridlib.analysis.stats import mean_ci
@@ -54,24 +54,12 @@ from hybridlib.runs.baselines import run_baseline
 from hybridlib.train.protocols import PROTOCOLS
 
 P = get_preset(preset)
-head = grids.run_grid(grids.main_grid(P, [protocol]), P, "head track")
+tracks = grids.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
+head = tracks["head"]
 partial_configs = [c for c in grids.partial_grid(P, [protocol]) if c.steps > 0]
-if P.name == "smoke":  # the smoke preset trains its tiny partial grid here; other presets only read
-    grids.run_grid(partial_configs, P, "partial track")
 partial, partial_missing = grids.stored_grid(partial_configs, P)
 baselines = {"BM25": run_baseline("bm25", P), "zero-shot": run_baseline("dense", P, P.model)}
 datasets = [d for d in ("xquad-r", "mlqa-r") if d in PROTOCOLS[protocol]]
-tracks = {"head": head}
-if {label for label in group_by_strategy(partial)} >= {"X-X-mono", "X-Y", "Hybrid"}:
-    tracks = {"partial fine-tuning": partial, "head": head}
-if P.protocol == "paper":  # the paper's recipe (`make paper-grid`): one primary track per backbone
-    from hybridlib.runs.paper_runs import paper_grid
-
-    recipe, _ = grids.stored_grid(paper_grid(P), P)
-    for backbone in reversed(P.backbones):
-        recs = [r for r in recipe if r["config"]["model"] == backbone]
-        if {label for label in group_by_strategy(recs)} >= {"X-X-mono", "X-Y", "Hybrid"}:
-            tracks = {f"paper recipe: {backbone}": recs, **tracks}
 primary = next(iter(tracks))
 print(f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "
       f"primary evidence: {primary}")

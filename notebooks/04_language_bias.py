@@ -31,7 +31,7 @@ protocol = "mlqa-test"
 import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import group_by_strategy, per_language, summary_frame
+from hybridlib.analysis.aggregate import per_language, summary_frame
 from hybridlib.analysis.stats import fmt_ci
 from hybridlib.analysis.tables import per_language_vs_paper, table1
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save, sns
@@ -44,14 +44,8 @@ from hybridlib.runs.store import arrays_of, list_runs
 from hybridlib.train.protocols import PROTOCOLS
 
 P = get_preset(preset)
-head = grids.run_grid(grids.main_grid(P, [protocol]), P, "head track")
-partial_configs = [c for c in grids.partial_grid(P, [protocol]) if c.steps > 0]
-if P.name == "smoke":  # the smoke preset makes its tiny partial grid (read back when notebook 03 made it)
-    grids.run_grid(partial_configs, P, "partial track")
-partial, _ = grids.stored_grid(partial_configs, P)
-tracks = {"head": head}
-if set(group_by_strategy(partial)) >= {"X-X-mono", "X-Y", "Hybrid"}:
-    tracks = {"partial fine-tuning": partial, "head": head}
+tracks = grids.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
+head = tracks["head"]
 primary = next(iter(tracks))
 records = tracks[primary]
 zero = run_baseline("dense", P, P.model)

@@ -57,7 +57,6 @@ from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 from hybridlib.runs.baselines import run_baseline
-from hybridlib.runs.store import MissingRunError
 
 P = get_preset(preset)
 configs = grids.scaling_ft_grid(P, seeds=seeds)
@@ -66,10 +65,7 @@ if P.name == "smoke":  # the smoke preset trains its tiny grid here; other prese
 stored, missing = grids.stored_grid(configs, P)
 references = [r for r in stored if r["config"]["steps"] == 0]
 trained = [r for r in stored if r["config"]["steps"] > 0]
-try:
-    bm25 = run_baseline("bm25", P, tasks=grids.SCALING_FT_TASKS)
-except MissingRunError:
-    bm25 = None
+bm25 = run_baseline("bm25", P, tasks=grids.SCALING_FT_TASKS, compute=P.name == "smoke")  # stored by scaling-ft
 models = [f"{P.model}:L{d}" for d in P.sft_depths]
 family = depth_family_params(P.model)
 size = {m: family[parse_name(m)[1]] for m in models}
@@ -114,7 +110,8 @@ for ax, metric in zip(axes, PANELS):
     for (params, s), value in every.items():
         ax.scatter(params, value, facecolors="none", edgecolors=STRATEGY_COLORS[s], s=70, zorder=3)
     ax.set(xscale="log", xlabel="non-embedding parameters (depth L of mE5-small)", ylabel=metric, title=metric)
-axes[0].legend(fontsize=8)
+if len(runs):
+    axes[0].legend(fontsize=8)
 fig.tight_layout()
 save(fig, "07_scaling_lowres", preset)
 
@@ -124,7 +121,8 @@ save(fig, "07_scaling_lowres", preset)
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 5))
 x_m, y_m = "MIRACL-hard nDCG@10", "AfriQA nDCG@10"
-means = top.groupby(["strategy", "params"])[[x_m, y_m]].mean().reset_index() if x_m in top and y_m in top else pd.DataFrame()
+have = x_m in top and y_m in top
+means = top.groupby(["strategy", "params"])[[x_m, y_m]].mean().reset_index() if have else top.iloc[:0]
 for s, g in means.groupby("strategy"):
     g = g.sort_values("params")
     points = list(zip(g[x_m], g[y_m], g["params"]))
@@ -134,7 +132,8 @@ for s, g in means.groupby("strategy"):
     for x, y, params in points:
         ax.annotate(f"{params / 1e6:.1f}M", (x, y), fontsize=6, alpha=0.7)
 ax.set(xlabel=f"monolingual: {x_m}", ylabel=f"cross-lingual: {y_m}", title="Trade-off per size × strategy")
-ax.legend(fontsize=8)
+if len(means):
+    ax.legend(fontsize=8)
 save(fig, "07_tradeoff", preset)
 
 # %% [markdown]
@@ -204,7 +203,7 @@ claims if len(claims) else print("no size has runs of every strategy yet")
 
 # %%
 small = runs[(runs.model == models[0]) & runs.strategy.isin(["X-X-mono", "X-Y", "Hybrid"])]
-blocks = small.groupby(["variant", "strategy"])[list(PANELS)].mean().round(4) if len(small) else pd.DataFrame()
+blocks = small.groupby(["variant", "strategy"])[list(PANELS)].mean().round(4) if len(small) else "no runs at L = 2 yet"
 blocks
 
 # %% [markdown]
@@ -213,11 +212,11 @@ blocks
 # %%
 lines = []
 for m in models:
-    g = runs[runs.model == m]
-    means = g[g.variant != "every block"].groupby("strategy")[list(PANELS)].mean()
-    if not {"X-X-mono", "X-Y", "Hybrid", "untrained"} <= set(means.index):
+    g = runs[(runs.model == m) & (runs.variant != "every block")]
+    if not {"X-X-mono", "X-Y", "Hybrid", "untrained"} <= set(g.strategy):
         lines.append(f"{m}: not every strategy has runs yet.")
         continue
+    means = g.groupby("strategy")[list(PANELS)].mean()
     best = {c: means.loc[["X-X-mono", "X-Y", "Hybrid"], c].idxmax() for c in PANELS}
     gain = means.loc["Hybrid"] - means.loc["untrained"]
     lines.append(f"{m} ({size[m] / 1e6:.1f}M): Hybrid vs untrained " + ", ".join(f"{c} {gain[c]:+.4f}" for c in PANELS)

@@ -1,21 +1,19 @@
 """Encoding speed and fidelity benchmark (prints; asserts nothing).
 
-    python scripts/bench_encode.py [--repeats 3] [--n 2000]
+    python scripts/bench_encode.py [--n 1000] [--repeats 3] [--stages 1 2 3 4]
 
-1. The same 2,000 XQuAD-R sentences, the same mE5-small, side by side in one process, alternating:
-   plain ``SentenceTransformer.encode`` (batch 32, sorted by characters) vs ``hybridlib`` encoding
-   (token-sorted, token-budget batches, fast tokeniser twin). Median texts/s of ``--repeats`` runs,
-   the ratio, and the largest absolute difference between the two embeddings.
-2. A full XQuAD-R + MLQA-R evaluation: both encoders on a 10% sample of the pooled text list
-   (every 10th text after a seeded shuffle), timed and extrapolated ×10, plus the measured time to
-   score all three settings of both datasets from cached embeddings.
-3. Dynamic int8 quantisation of the Linear layers (``torch.ao.quantization.quantize_dynamic``):
-   speed and metric drift (Mo/Cr/Mul mAP on a fixed XQuAD-R subsample) against fp32.
-4. The ONNX and OpenVINO backends of sentence-transformers: tries to load the model with each and
-   prints the outcome (they need ``optimum-onnx`` / ``optimum-intel``; see the README for why they
-   cannot be installed beside this study's pins).
-
-``--stages 1 3`` runs a subset.
+1. Speed, side by side in one process, interleaved so load hits every method alike, on ``--n``
+   XQuAD-R sentences (mE5-small, 2 threads): plain ``SentenceTransformer.encode`` (batch 32),
+   hybridlib on PyTorch, on ONNX Runtime fp32 (the default), ONNX Runtime int8 (dynamic, per-channel
+   weights) and OpenVINO fp32. Median texts/s, ratio to plain ``encode``, max |Δ| and min cosine
+   against hybridlib on PyTorch.
+2. The full XQuAD-R + MLQA-R estimate: a 10% sample of the pooled text list (every 10th text after a
+   seeded shuffle) with plain ``encode``, hybridlib PyTorch and hybridlib ONNX Runtime, extrapolated x10.
+3. The all-layers pass (every depth's pooled embedding from one forward, the depth family's cache):
+   PyTorch vs ONNX Runtime on the stage-1 sentences.
+4. Drift: every XQuAD-R / MLQA-R metric of the untrained model (all queries and candidates) with the
+   int8 and OpenVINO paths against the stored fp32 baseline (``results/baselines``); a path is
+   offered only if every metric stays within 0.005.
 """
 
 from __future__ import annotations
@@ -28,9 +26,11 @@ import numpy as np
 import torch
 
 from hybridlib.data import load_lareqa
-from hybridlib.evaluation.scoring import DenseScorer, evaluate_lareqa
-from hybridlib.models.encoding import forward_texts
-from hybridlib.models.registry import load_model
+from hybridlib.models.encoding import DEPTHS, forward_texts
+from hybridlib.models.onnx_backend import RUNNERS, ort_runner_for
+from hybridlib.models.registry import fingerprint, load_model
+
+DRIFT_LIMIT = 0.005
 
 
 def timed(fn):
@@ -40,113 +40,126 @@ def timed(fn):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--n", type=int, default=2000)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--stages", type=int, nargs="*", default=[1, 2, 3, 4])
     args = ap.parse_args()
     torch.set_num_threads(2)
     model = load_model("me5-small")
+    fp = fingerprint(model)
     xq, ml = load_lareqa("xquad-r"), load_lareqa("mlqa-r")
-    rng = np.random.default_rng(0)
-    sents = [
-        "passage: " + t for t in xq.candidates.text.to_numpy()[rng.choice(len(xq.candidates), args.n, replace=False)]
-    ]
-
-    if 1 in args.stages:
-        stage_plain_vs_ours(model, sents, args)
-    if 2 in args.stages:
-        stage_full_eval(model, xq, ml, rng)
-    if 3 in args.stages:
-        stage_int8(model, xq)
-    if 4 in args.stages:
-        stage_backends()
-
-
-def stage_plain_vs_ours(model, sents, args) -> None:
-    print(f"== 1. {args.n} XQuAD-R sentences, mE5-small fp32, {torch.get_num_threads()} threads")
-    plain_t, ours_t = [], []
-    for _ in range(args.repeats):
-        a, t = timed(lambda: model.encode(sents, batch_size=32, convert_to_numpy=True))
-        plain_t.append(t)
-        (b, st), t = timed(lambda: forward_texts(model, sents, show_progress=False))
-        ours_t.append(t)
-    p, o = statistics.median(plain_t), statistics.median(ours_t)
-    print(f"plain encode : {args.n / p:7.1f} texts/s (median of {plain_t})")
-    print(
-        f"hybridlib    : {args.n / o:7.1f} texts/s (median of {ours_t}); padded/real tokens {st.padded_tokens / st.tokens:.3f}"
-    )
-    print(f"speed-up     : {p / o:.2f}x; max |difference| of embeddings {np.abs(a - b).max():.2e}")
-
-
-def stage_full_eval(model, xq, ml, rng) -> None:
-    print("\n== 2. full XQuAD-R + MLQA-R evaluation (10% sample of the pooled texts, extrapolated x10)")
-    pool = [("query: " + t) for t in list(xq.queries.text) + list(ml.queries.text)] + [
-        ("passage: " + t) for t in list(xq.candidates.text) + list(ml.candidates.text)
-    ]
-    order = rng.permutation(len(pool))[::10]
-    sample = [pool[i] for i in order]
-    _, tp = timed(lambda: model.encode(sample, batch_size=32, convert_to_numpy=True))
-    _, to = timed(lambda: forward_texts(model, sample, show_progress=False))
-    print(
-        f"{len(pool)} texts; sample {len(sample)}: plain {tp:.0f}s -> ~{tp * 10 / 60:.1f} min, "
-        f"hybridlib {to:.0f}s -> ~{to * 10 / 60:.1f} min ({tp / to:.2f}x)"
-    )
-    score = 0.0
-    for task in (xq, ml):
-        q = rng.normal(size=(len(task.queries), 384)).astype(np.float32)
-        c = rng.normal(size=(len(task.candidates), 384)).astype(np.float32)
-        _, t = timed(lambda task=task, q=q, c=c: evaluate_lareqa(DenseScorer.for_task(task, q, c), task))
-        score += t
-    print(
-        f"scoring all settings of both datasets from cached embeddings: {score:.1f}s "
-        f"({score / (to * 10):.1%} of the extrapolated encoding time)"
-    )
-
-
-def stage_int8(model, xq) -> None:
-    print("\n== 3. dynamic int8 quantisation (Linear layers) vs fp32")
-    sub = xq.shrink(100, 200)
-    texts_q = ["query: " + t for t in sub.queries.text]
-    texts_c = ["passage: " + t for t in sub.candidates.text]
-    (q32, _), t32 = timed(lambda: forward_texts(model, texts_q + texts_c, show_progress=False))
-    qmodel = load_model("me5-small")
-    # in place: ``auto_model`` is a read-only property of the ST Transformer module, so assigning a
-    # quantised copy to it would silently keep the fp32 model
-    torch.ao.quantization.quantize_dynamic(qmodel[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-    n_q = sum("quantized" in type(m).__module__ for m in qmodel[0].auto_model.modules())
-    if n_q == 0:
-        raise RuntimeError("dynamic quantisation replaced no Linear layer: the int8 comparison would be fp32 vs fp32")
-    (q8, _), t8 = timed(lambda: forward_texts(qmodel, texts_q + texts_c, show_progress=False))
-    n = len(texts_q)
-    r32 = evaluate_lareqa(DenseScorer.for_task(sub, q32[:n], q32[n:]), sub).summary()
-    r8 = evaluate_lareqa(DenseScorer.for_task(sub, q8[:n], q8[n:]), sub).summary()
-    cos = (q32 * q8).sum(1)
-    print(
-        f"{len(texts_q) + len(texts_c)} texts, {n_q} Linear layers int8: fp32 {t32:.1f}s, int8 {t8:.1f}s "
-        f"({t32 / t8:.2f}x); cosine(fp32, int8) median {np.median(cos):.4f}, min {cos.min():.4f}"
-    )
-    for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"):
-        print(f"  {k}: fp32 {r32[k]:.4f} int8 {r8[k]:.4f} drift {r8[k] - r32[k]:+.4f}")
-    drift = max(abs(r8[k] - r32[k]) for k in ("Mo_mAP", "Cr_mAP", "Mul_mAP"))
-    print(
-        f"int8 {'qualifies' if drift <= 0.005 else 'does NOT qualify'} as an option (max drift {drift:.4f}, limit 0.005)"
-    )
-
-
-def stage_backends() -> None:
-    from sentence_transformers import SentenceTransformer
-
-    from hybridlib.models.registry import model_dir
-
-    print("\n== 4. sentence-transformers ONNX / OpenVINO backends")
-    for backend in ("onnx", "openvino"):
+    texts = xq.candidates.text.sample(n=args.n, random_state=0).tolist()
+    sents = [model.prompts["passage"] + t for t in texts]
+    runners = {}
+    for backend in RUNNERS:
         try:
-            m = SentenceTransformer(model_dir("me5-small"), backend=backend, device="cpu")
-            (_, t) = timed(lambda m=m: m.encode(["passage: a test sentence"] * 64))
-            print(f"{backend}: loaded; 64 short texts in {t:.2f}s")
-        except Exception as err:  # missing optional dependency or export failure: report, do not hide
-            print(f"{backend}: unavailable here ({type(err).__name__}: {str(err).splitlines()[0][:200]})")
+            runners[backend], t = timed(lambda b=backend: ort_runner_for(model, fp, backend=b))
+            print(f"{RUNNERS[backend]}: ready in {t:.1f}s (export / quantisation cached afterwards)")
+        except ImportError as err:
+            print(f"{RUNNERS[backend]}: not installed ({err})")
+    if 1 in args.stages:
+        stage_speed(model, sents, runners, args)
+    if 2 in args.stages:
+        stage_full_estimate(model, xq, ml, runners.get("onnx"))
+    if 3 in args.stages:
+        stage_all_layers(model, fp, sents, args)
+    if 4 in args.stages:
+        stage_drift([b for b in ("onnx-int8", "openvino") if b in runners])
+
+
+def stage_speed(model, sents, runners, args) -> None:
+    methods = {
+        "SentenceTransformer.encode": lambda: model.encode(
+            sents, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+        ),
+        "hybridlib, PyTorch": lambda: forward_texts(model, sents, show_progress=False)[0],
+    }
+    for backend, runner in runners.items():
+        methods[f"hybridlib, {RUNNERS[backend]}"] = lambda r=runner: forward_texts(
+            model, sents, show_progress=False, runner=r
+        )[0]
+    times: dict[str, list[float]] = {k: [] for k in methods}
+    out = {}
+    for _ in range(args.repeats):
+        for name, fn in methods.items():
+            out[name], t = timed(fn)
+            times[name].append(t)
+    ref = out["hybridlib, PyTorch"]
+    base = statistics.median(times["SentenceTransformer.encode"])
+    print(f"\n== 1. {args.n} XQuAD-R sentences, median of {args.repeats} (interleaved), 2 threads")
+    for name in methods:
+        med = statistics.median(times[name])
+        diff, cos = np.abs(out[name] - ref).max(), (out[name] * ref).sum(1).min()
+        print(
+            f"  {name:44s} {args.n / med:7.1f} texts/s  {base / med:5.2f}x plain  max|Δ| {diff:.1e}  min cos {cos:.7f}"
+        )
+
+
+def stage_full_estimate(model, xq, ml, runner) -> None:
+    rng = np.random.default_rng(0)
+    pool = [model.prompts["query"] + t for t in list(xq.queries.text) + list(ml.queries.text)]
+    pool += [model.prompts["passage"] + t for t in list(xq.candidates.text) + list(ml.candidates.text)]
+    sample = [pool[i] for i in rng.permutation(len(pool))[::10]]
+    _, tp = timed(lambda: model.encode(sample, batch_size=32, convert_to_numpy=True))
+    _, tt = timed(lambda: forward_texts(model, sample, show_progress=False))
+    _, to = timed(lambda: forward_texts(model, sample, show_progress=False, runner=runner)) if runner else (None, tt)
+    print(f"\n== 2. full XQuAD-R + MLQA-R ({len(pool)} texts) from a 10% sample ({len(sample)}), extrapolated x10")
+    for name, t in (("plain encode", tp), ("hybridlib, PyTorch", tt), ("hybridlib, ONNX Runtime", to)):
+        print(f"  {name:26s} {t:6.0f}s -> ~{t * 10 / 60:5.1f} min  ({tp / t:.2f}x plain)")
+
+
+def stage_all_layers(model, fp, sents, args) -> None:
+    layers = tuple(d for d in DEPTHS if d <= model[0].auto_model.config.num_hidden_layers)
+    runner = ort_runner_for(model, fp, layers)
+    times: dict[str, list[float]] = {"PyTorch": [], "ONNX Runtime": []}
+    out = {}
+    for _ in range(args.repeats):
+        out["PyTorch"], t = timed(lambda: forward_texts(model, sents, layers, show_progress=False)[0])
+        times["PyTorch"].append(t)
+        out["ONNX Runtime"], t = timed(
+            lambda: forward_texts(model, sents, layers, show_progress=False, runner=runner)[0]
+        )
+        times["ONNX Runtime"].append(t)
+    pt, ort_ = (statistics.median(times[k]) for k in ("PyTorch", "ONNX Runtime"))
+    diff = np.abs(out["PyTorch"] - out["ONNX Runtime"]).max()
+    print(f"\n== 3. all-layers pass (layers {layers}), {args.n} sentences, median of {args.repeats}")
+    print(
+        f"  PyTorch {args.n / pt:.1f} texts/s, ONNX Runtime {args.n / ort_:.1f} texts/s ({pt / ort_:.2f}x); max|Δ| {diff:.1e}"
+    )
+
+
+def stage_drift(backends: list[str]) -> None:
+    from hybridlib.evaluation.scoring import embed_task, evaluate_lareqa
+    from hybridlib.models.encoding import Encoder
+    from hybridlib.presets import get_preset
+    from hybridlib.runs.baselines import run_baseline
+
+    print(f"\n== 4. metric drift against fp32 on all of XQuAD-R and MLQA-R (limit {DRIFT_LIMIT})")
+    stored = run_baseline("dense", get_preset("cpu"), "me5-small", compute=False)  # never recomputed here
+    if stored is None:
+        print("  no stored fp32 baseline to compare with: run scripts/run_experiments.py baselines")
+        return
+    fp32 = stored["results"]
+    model = load_model("me5-small")
+    for backend in backends:
+        enc = Encoder(model, "me5-small", backend=backend)
+        worst, rows = 0.0, []
+        t0 = time.perf_counter()
+        for name in ("xquad-r", "mlqa-r"):
+            task = load_lareqa(name)
+            ours = evaluate_lareqa(embed_task(enc, task), task).summary()
+            for metric, ref in fp32[name]["summary"].items():
+                if metric in ours:
+                    drift = float(ours[metric]) - float(ref)
+                    rows.append(f"{name} {metric} {drift:+.4f}")
+                    if metric != "RD":  # rank distance is in ranks, not a 0-1 metric
+                        worst = max(worst, abs(drift))
+        verdict = "offered" if worst <= DRIFT_LIMIT else "NOT offered"
+        print(
+            f"  {RUNNERS[backend]}: encoding + scoring {time.perf_counter() - t0:.0f}s; max |drift| {worst:.4f} -> {verdict}"
+        )
+        print("    " + "; ".join(rows))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@ STRATEGIES = ("X-X-mono", "X-Y", "Hybrid")
 
 
 @lru_cache(maxsize=1)
+def paper_model_of(backbone: str) -> str | None:
+    """The paper's name for a backbone (``xlm-roberta-*`` -> XLM-R, ``*LaBSE`` -> LaBSE), else None."""
+    name = backbone.lower()
+    return "XLM-R" if "xlm-roberta" in name else "LaBSE" if "labse" in name else None
+
+
 def paper_results() -> pd.DataFrame:
     """One row per printed value of Tables 1-8, 12, 13 (see ``data/paper/README.md``), validated."""
     path = data_dir() / "paper" / "paper_results.csv"

@@ -70,7 +70,7 @@ def scaling_frame(
     ]
     if bm25 is not None:
         rows += [{"model": m, "strategy": "BM25", "variant": "-", "seed": 0, **headline(bm25["results"])} for m in size]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=None if rows else ["model", "strategy", "variant", "seed"])
     frame.insert(1, "params", frame.model.map(size))
     return frame
 

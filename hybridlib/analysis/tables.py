@@ -194,3 +194,41 @@ def alpha_curve(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD
                         dict(protocol=proto, dataset=ds, alpha=alpha, metric=metric, mean=m, low=lo, high=hi, n=len(g))
                     )
     return pd.DataFrame(rows)
+
+
+def miracl_table(record: dict, task: str = "miracl-pooled") -> pd.DataFrame:
+    """One run's language × (nDCG@10, R@100, n_queries) table of a MIRACL task (with mean, median)."""
+    return pd.DataFrame(record["results"][task]["per_language"]).T
+
+
+def miracl_per_language(records: list[dict], task: str = "miracl-pooled") -> dict[str, pd.DataFrame]:
+    """Per strategy, :func:`miracl_table` averaged over seeds."""
+    from hybridlib.analysis.aggregate import group_by_strategy
+
+    return {
+        s: pd.concat([miracl_table(r, task) for r in rs]).groupby(level=0, sort=False).mean()
+        for s, rs in group_by_strategy(records).items()
+    }
+
+
+def miracl_vs_paper(
+    ours: dict[str, pd.DataFrame], metric: str, label: str, models=("XLM-R", "LaBSE"), mean_over=None
+) -> pd.DataFrame:
+    """Our per-language MIRACL ``metric`` (``ours``: name -> table from :func:`miracl_per_language`)
+    beside the paper's Table 12 (nDCG@10) / 13 (R@100) for ``models``; with ``mean_over`` a row with
+    the mean over those languages."""
+    from hybridlib.analysis.paper import paper_results
+
+    table = 12 if metric == "nDCG@10" else 13
+    out = pd.DataFrame({f"{name} ({label})": t[metric] for name, t in ours.items()})
+    out = out.drop(["mean", "median"], errors="ignore")
+    pr = paper_results()
+    pr = pr[(pr.table == table) & (pr.metric == metric)]
+    for model in models:
+        for s in ("X-X-mono", "X-Y", "Hybrid"):
+            col = pr[(pr.model == model) & (pr.strategy == s)].set_index("lang")["value"]
+            out[f"{s} (paper {model}, full corpus)"] = col.reindex(out.index)
+    if mean_over:
+        langs = [lang for lang in mean_over if lang in out.index]
+        out.loc[f"mean over {'/'.join(langs)}"] = out.loc[langs].mean()
+    return out

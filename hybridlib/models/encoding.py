@@ -219,6 +219,9 @@ def forward_texts(
     return out, EncodeStats(len(texts), len(texts), tokens, padded, time.perf_counter() - t0)
 
 
+_CACHE_SUFFIX = {"torch": "", "onnx": "-ort", "onnx-int8": "-ort-int8", "openvino": "-ov"}
+
+
 class Encoder:
     """A model plus its embedding cache: ``encode(texts, "query"|"passage")`` reuses every past encoding.
 
@@ -242,13 +245,13 @@ class Encoder:
         self.model, self.name, self.layers = model, name, layers
         self.fingerprint = fingerprint or fp(model)
         self.runner = None
-        if backend == "onnx" and not hasattr(model, "encode_texts"):
+        if backend != "torch" and not hasattr(model, "encode_texts"):
             from hybridlib.models.onnx_backend import ort_runner_for
 
-            self.runner = ort_runner_for(model, self.fingerprint, layers)  # None: PyTorch fallback
-        self.backend = "onnx" if self.runner is not None else "torch"
+            self.runner = ort_runner_for(model, self.fingerprint, layers, backend)  # None: PyTorch fallback
+        self.backend = backend if self.runner is not None else "torch"
         spec = "final" if layers is None else "layers-" + "-".join(map(str, layers))
-        spec += "-ort" if self.runner is not None else ""  # never mix the backends' vectors in one cache
+        spec += _CACHE_SUFFIX[self.backend]  # never mix the backends' vectors in one cache
         self.cache = EmbeddingCache(Path(root or cache_dir() / "embeddings") / f"{self.fingerprint}-{spec}")
         self.chunk, self.show_progress = chunk, show_progress
         self.last_stats: EncodeStats | None = None

@@ -98,8 +98,48 @@ class OrtRunner:
         return self.session.run(None, feed)[0].astype(np.float32)
 
 
-def ort_runner_for(model, fingerprint: str, layers: tuple[int, ...] | None = None) -> OrtRunner | None:
-    """The cached ONNX Runtime runner of a frozen model, exporting it on first use (``None``: use PyTorch)."""
+def quantized(path: Path) -> Path:
+    """ONNX Runtime dynamic int8 quantisation of an exported graph, per-channel weights (cached beside it).
+
+    Measured, not the default: ``scripts/bench_encode.py`` reports its metric drift against fp32."""
+    out = path.with_name(path.stem + "-int8pc.onnx")
+    if not out.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            quantize_dynamic(str(path), tmp, per_channel=True, weight_type=QuantType.QInt8)
+            os.replace(tmp, out)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return out
+
+
+class OpenVinoRunner:
+    """The same exported graph on OpenVINO (CPU, fp32 inference precision): ``runner(ids, mask)``."""
+
+    def __init__(self, path: Path, threads: int = 2):
+        import openvino as ov
+
+        core = ov.Core()
+        core.set_property("CPU", {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32"})
+        self.path = path
+        self.compiled = core.compile_model(str(path), "CPU")
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = self.compiled({"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)})
+        return np.asarray(out[0], dtype=np.float32)
+
+
+RUNNERS = {"onnx": "ONNX Runtime fp32", "onnx-int8": "ONNX Runtime int8 (per-channel)", "openvino": "OpenVINO fp32"}
+
+
+def ort_runner_for(model, fingerprint: str, layers: tuple[int, ...] | None = None, backend: str = "onnx"):
+    """The cached runner of a frozen model for ``backend`` (one of :data:`RUNNERS`), exporting the
+    graph on first use; ``None`` means: use PyTorch."""
+    if backend not in RUNNERS:
+        raise ValueError(f"unknown inference backend {backend!r}; known: {sorted(RUNNERS)} and 'torch'")
     names = [type(m).__name__ for m in model]
     if not available() or names[:1] != ["Transformer"] or "Dense" in names:
         return None
@@ -107,7 +147,9 @@ def ort_runner_for(model, fingerprint: str, layers: tuple[int, ...] | None = Non
     path = cache_dir() / "onnx" / f"{fingerprint}-{spec}-v{EXPORT_VERSION}.onnx"
     if not path.exists():
         export(model, path, layers)
-    return OrtRunner(path)
+    if backend == "openvino":
+        return OpenVinoRunner(path)
+    return OrtRunner(quantized(path) if backend == "onnx-int8" else path)
 
 
-__all__ = ["available", "export", "OrtRunner", "ort_runner_for"]
+__all__ = ["available", "export", "quantized", "OrtRunner", "OpenVinoRunner", "RUNNERS", "ort_runner_for"]

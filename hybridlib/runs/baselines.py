@@ -12,7 +12,7 @@ from hybridlib.evaluation.suite import load_suite, suite_fingerprint
 from hybridlib.models.encoding import encoder_for
 from hybridlib.models.use_m import NAME, supported_langs
 from hybridlib.presets import Preset
-from hybridlib.runs.store import cached_run
+from hybridlib.runs.store import cached_run, load_record
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,12 @@ def run_baseline(
     tasks: tuple[str, ...] | None = None,
     force: bool = False,
     lareqa_langs: dict[str, list[str]] | None = None,
-) -> dict:
+    compute: bool = True,
+) -> dict | None:
     """Evaluate BM25 or a frozen encoder on the preset's suite (cached under ``results/baselines``).
 
-    ``lareqa_langs`` restricts XQuAD-R / MLQA-R to those languages (averages then run over them).
+    ``lareqa_langs`` restricts XQuAD-R / MLQA-R to those languages (averages then run over them);
+    with ``compute=False`` only a stored record is returned (or ``None``).
     """
     if method not in ("bm25", "dense"):
         raise ValueError(f"unknown baseline method {method!r}; known: 'bm25', 'dense'")
@@ -64,7 +66,7 @@ def run_baseline(
     else:
         cfg = BaselineConfig(*fields)
 
-    def compute():
+    def compute_fn():
         from hybridlib.evaluation.suite import evaluate_suite
 
         if method == "bm25":
@@ -76,7 +78,9 @@ def run_baseline(
         return summary, arrays, {"model": model, "fingerprint": enc.fingerprint, "layer": layer}
 
     data = {"eval": suite_fingerprint(suite)}
-    return cached_run("baselines", cfg, compute, data, subdir=preset.results_subdir, force=force)
+    if not compute:
+        return load_record("baselines", cfg, data, preset.results_subdir)
+    return cached_run("baselines", cfg, compute_fn, data, subdir=preset.results_subdir, force=force)
 
 
 def use_m_baselines(preset, reference: str | None = None) -> dict:
@@ -109,7 +113,6 @@ def run_trec_check(preset: Preset, model: str | None = None, compute: bool = Tru
     from ir_measures import R, nDCG
 
     from hybridlib.evaluation.scoring import evaluate_pooled, run_frame
-    from hybridlib.runs.store import load_record
 
     cfg = TrecCheckConfig(model or preset.model, preset.name)
     task = load_suite(preset, ("miracl-pooled",))["miracl-pooled"]

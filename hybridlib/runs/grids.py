@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from hybridlib.presets import Preset
 from hybridlib.runs.head_runs import HeadRunConfig, head_config, run_head
 from hybridlib.train.protocols import PROTOCOLS
-from hybridlib.train.strategy import MAIN_ALPHAS, label  # noqa: F401 (label: re-exported for notebooks)
+from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-exported for notebooks
 
 MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
@@ -104,6 +104,37 @@ def scaling_ft_grid(
     return refs + [
         cfg(d, k, a, s) for s in (seeds or preset.sft_seeds) for d, k in variants for a in MAIN_ALPHAS.values()
     ]
+
+
+STRATEGIES = {"X-X-mono", "X-Y", "Hybrid"}
+
+
+def evidence_tracks(preset: Preset, protocol: str, needs: str | None = None) -> dict[str, list[dict]]:
+    """The runs a results notebook shows, primary first: under the ``paper`` preset the paper's recipe
+    (one track per backbone), then partial fine-tuning, then the head track (always, computed if
+    missing). A track counts once every strategy has a stored run (with task ``needs`` when given);
+    the smoke preset trains its tiny partial grid here."""
+
+    def complete(recs: list[dict]) -> bool:
+        return {label(r["config"]) for r in recs if needs is None or needs in r["results"]} >= STRATEGIES
+
+    tracks: dict[str, list[dict]] = {}
+    if preset.protocol == "paper":
+        from hybridlib.runs.paper_runs import paper_grid
+
+        recipe, _ = stored_grid(paper_grid(preset), preset)
+        for backbone in preset.backbones:
+            recs = [r for r in recipe if r["config"]["model"] == backbone]
+            if complete(recs):
+                tracks[f"paper recipe: {backbone}"] = recs
+    partial_configs = [c for c in partial_grid(preset, [protocol]) if c.steps > 0]
+    if preset.name == "smoke":
+        run_grid(partial_configs, preset, "partial track")
+    partial, _ = stored_grid(partial_configs, preset)
+    if complete(partial):
+        tracks["partial fine-tuning"] = partial
+    tracks["head"] = run_grid(main_grid(preset, [protocol]), preset, "head track")
+    return tracks
 
 
 def run_config(cfg, preset: Preset) -> dict:

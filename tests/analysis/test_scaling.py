@@ -24,3 +24,8 @@ def test_headline_reads_pooled_means_and_lareqa_summaries():
     frame = scaling_frame([run], [], bm25, {"m:L2": 3.5e6, "m:L4": 7.1e6})
     assert list(frame.strategy) == ["X-X-mono", "BM25", "BM25"], "BM25 is drawn at every size"
     assert frame.params.tolist() == [3.5e6, 3.5e6, 7.1e6]
+
+
+def test_an_empty_grid_gives_an_empty_frame_with_the_key_columns():
+    frame = scaling_frame([], [], None, {"m:L2": 3.5e6})
+    assert frame.empty and {"model", "params", "strategy", "variant", "seed"} <= set(frame.columns)

@@ -38,3 +38,28 @@ def test_onnx_metrics_equal_pytorch(tiny_model, tmp_path):
     a, b = (summaries[k]["xquad-r"]["summary"] for k in ("torch", "onnx"))
     for k in a:
         assert np.isclose(a[k], b[k], atol=1e-6), f"{k}: PyTorch {a[k]} vs ONNX Runtime {b[k]}"
+
+
+def test_quantised_and_openvino_paths_are_separate_backends(tiny_model, tmp_path):
+    """int8 (per-channel) is close but not equal to fp32; OpenVINO fp32 equals it; each backend keeps
+    its own embedding cache, so vectors of different precision never mix."""
+    import pytest
+
+    ref, _ = forward_texts(tiny_model, TEXTS, show_progress=False)
+    int8 = ort_runner_for(tiny_model, "tiny-test", backend="onnx-int8")
+    assert int8.path.name.endswith("-int8pc.onnx")
+    q, _ = forward_texts(tiny_model, TEXTS, show_progress=False, runner=int8)
+    cos = (ref * q).sum(1)
+    assert 0.9 < cos.min() < 1 - 1e-7, f"int8 weights change the embeddings a little, not wholesale ({cos.min():.7f})"
+    caches = {
+        Encoder(tiny_model, "tiny", root=tmp_path, fingerprint="tiny-test", backend=b).cache.root.name
+        for b in ("torch", "onnx", "onnx-int8")
+    }
+    assert len(caches) == 3, f"one cache per backend: {caches}"
+    with pytest.raises(ValueError, match="unknown inference backend"):
+        ort_runner_for(tiny_model, "tiny-test", backend="tensorrt")
+    pytest.importorskip("openvino")
+    ov, _ = forward_texts(
+        tiny_model, TEXTS, show_progress=False, runner=ort_runner_for(tiny_model, "tiny-test", backend="openvino")
+    )
+    assert (ref * ov).sum(1).min() >= 0.99999, "OpenVINO at fp32 precision reproduces PyTorch"
