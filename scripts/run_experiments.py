@@ -40,6 +40,7 @@ def main() -> None:
             "partial-alpha",
             "partial-cross",
             "scaling-ft",
+            "partial-bridge",
             "answer-ranks",
             "paper",
         ],
@@ -106,6 +107,8 @@ def main() -> None:
         elif stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
             log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
             grids.run_grid(grids.scaling_ft_grid(p, seeds=args.seeds), p, "scaling ft", on_done=log)
+        elif stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
+            grids.run_grid(grids.bridge_grid(p, seeds=args.seeds or (0, 1)), p, "bridge", on_done=log)
         elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
             from hybridlib.runs.bias_runs import run_answer_ranks
 

@@ -55,6 +55,8 @@ def test_03_main_results(run):
     allowed = {"supported", "contradicted", "inconclusive", "supported (cut above 30%)"}
     assert v["verdicts"] and set(v["verdicts"].values()) <= allowed
     assert any(k.startswith("Unseen languages") for k in v["verdicts"])
+    assert v["bridge_runs"] == 2 * 3, "smoke bridge: every block and the top block x three strategies x one seed"
+    assert len(v["bridge_same_order"]) == 2 * 3, "an order verdict per dataset and metric (Mo, Cr, Mul)"
     for model in ("XLM-R", "LaBSE"):
         s = v["scorecard"][model]
         assert s["cells"] > 0 and 0 <= s["reproduced"] <= s["same_sign"] <= s["cells"]

@@ -232,3 +232,42 @@ def miracl_vs_paper(
         langs = [lang for lang in mean_over if lang in out.index]
         out.loc[f"mean over {'/'.join(langs)}"] = out.loc[langs].mean()
     return out
+
+
+def bridge_table(records: list[dict], columns=("Mo_mAP", "Cr_mAP", "Mul_mAP")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bridge runs (same steps, every block vs top-k): per (blocks trained, dataset, strategy) the
+    mean over seeds of ``columns``; and per (dataset, column) whether the strategies' order agrees."""
+    from hybridlib.train.strategy import label
+
+    rows = [
+        {
+            "blocks": r["config"]["top_layers"],
+            "dataset": ds,
+            "strategy": label(r["config"]),
+            "seed": r["config"]["seed"],
+            **{c: r["results"][ds]["summary"][c] for c in columns},
+        }
+        for r in records
+        for ds in ("xquad-r", "mlqa-r")
+        if ds in r["results"]
+    ]
+    if not rows:
+        return pd.DataFrame(), pd.DataFrame()
+    means = pd.DataFrame(rows).groupby(["blocks", "dataset", "strategy"])[list(columns)].mean()
+    agree = []
+    for ds in sorted({r["dataset"] for r in rows}):
+        for c in columns:
+            order = {
+                k: tuple(means.loc[(k, ds)][c].sort_values(ascending=False).index)
+                for k in sorted(means.index.get_level_values("blocks").unique())
+                if (k, ds) in means.index.droplevel("strategy")
+            }
+            agree.append(
+                {
+                    "dataset": ds,
+                    "metric": c,
+                    **{f"order, {k} blocks": " > ".join(o) for k, o in order.items()},
+                    "same order": len(set(order.values())) == 1,
+                }
+            )
+    return means, pd.DataFrame(agree)

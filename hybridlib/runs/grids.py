@@ -71,6 +71,25 @@ def partial_grid(
     return refs + [partial_config(preset, p, a, s) for s in (seeds or preset.seeds) for p in protocols for a in alphas]
 
 
+BRIDGE_TASKS = ("xquad-r", "mlqa-r")
+
+
+def bridge_grid(preset: Preset, steps: int = 30, seeds: Iterable[int] = (0, 1)) -> list:
+    """The bridge to full fine-tuning: every block (k = 12) and the partial track's top-k, the same
+    step count, 3 strategies × ``seeds``, evaluated on all of XQuAD-R and MLQA-R (seed-major). A
+    12-block step costs ~10× a top-2 step here, so the bridge is short: it tests whether the strategies'
+    ordering agrees between the two ways of training, not the 300-step numbers."""
+    from hybridlib.runs.partial_runs import partial_config
+
+    depth = 12 if preset.name != "smoke" else 2
+    return [
+        partial_config(preset, preset.protocol, a, s, top_layers=k, steps=steps, eval_tasks=BRIDGE_TASKS)
+        for s in seeds
+        for k in (depth, preset.pft_top_layers)
+        for a in MAIN_ALPHAS.values()
+    ]
+
+
 SCALING_FT_TASKS = ("miracl-hard", "miracl-pooled", "tydi", "afriqa", "afriqa-translated", "xquad-r", "mlqa-r")
 
 
