@@ -27,6 +27,21 @@ def _atomic(path: Path, write) -> Path:
     return path
 
 
+def write_by_name(path: str | Path, write) -> Path:
+    """Atomic write for writers that take a file *name* (``write(tmp_name)``, e.g. ONNX export):
+    the temporary file beside ``path`` replaces it only when ``write`` returns."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
 def write_json(path: str | Path, obj: Any) -> Path:
     """Write ``obj`` as indented JSON via a temporary file and ``os.replace``."""
     data = json.dumps(obj, indent=1, ensure_ascii=False, default=_default).encode()

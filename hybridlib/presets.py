@@ -1,4 +1,5 @@
-"""Run presets: ``smoke`` (CI, tiny model, minutes), ``cpu`` (this 2-core machine), ``paper`` (GPU).
+"""Run presets: ``smoke`` (CI, tiny model, minutes), ``cpu`` (this 2-core machine), ``paper`` (GPU),
+``paper-smoke`` (the paper preset's path on local stand-ins, for tests).
 
 Every notebook takes ``preset`` as a papermill parameter and reads its sizes from here, so the
 three presets run the same code.
@@ -132,6 +133,24 @@ PRESETS: dict[str, Preset] = {
         train_max_groups=None,
     ),
 }
+# the paper preset's path in a minute on local stand-ins (tests; HYBRIDLIB_MMARCO names an mMARCO copy,
+# and MIRACL runs over the pooled corpus unless miracl_corpus names a directory in the official layout)
+PRESETS["paper-smoke"] = PRESETS["paper"].with_(
+    name="paper-smoke",
+    backbones=("tiny-xlmr",),
+    model="tiny-xlmr",
+    seeds=(0,),
+    ft_steps=2,
+    ft_batch=8,
+    train_max_groups=30,
+    ft_eval_tasks=("xquad-r",),
+    miracl_full_langs=("yo",),
+    miracl_corpus="pooled",
+    lareqa_langs={"xquad-r": ("en", "de", "es")},
+    ft_max_queries=8,
+    ft_max_candidates=30,
+    results_subdir="smoke",
+)
 
 
 def get_preset(name: str) -> Preset:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import copy
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from hybridlib.fileio import write_by_name
 from hybridlib.paths import cache_dir
 
 EXPORT_VERSION = "1"  # bump when the exported graph changes
@@ -61,24 +61,20 @@ def export(model, path: Path, layers: tuple[int, ...] | None = None) -> Path:
     ids = torch.randint(5, 1000, (2, 9))
     mask = torch.ones_like(ids)
     mask[1, 6:] = 0  # a padded example: the mask must stay an input of the graph
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.onnx.export(
+    dims = {0: "batch", 1: "tokens"}
+    return write_by_name(
+        path,
+        lambda tmp: torch.onnx.export(
             wrapped,
             (ids, mask),
             tmp,
             input_names=["input_ids", "attention_mask"],
             output_names=["embedding"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
+            dynamic_axes={"input_ids": dims, "attention_mask": dims},
             opset_version=17,
             dynamo=False,
-        )
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+        ),
+    )
 
 
 class OrtRunner:
@@ -106,13 +102,7 @@ def quantized(path: Path) -> Path:
     if not out.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            quantize_dynamic(str(path), tmp, per_channel=True, weight_type=QuantType.QInt8)
-            os.replace(tmp, out)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_by_name(out, lambda tmp: quantize_dynamic(str(path), tmp, per_channel=True, weight_type=QuantType.QInt8))
     return out
 
 

@@ -15,18 +15,7 @@ def main(out_dir: str, mmarco: str) -> None:
     from hybridlib.runs import paper_runs
     from hybridlib.train.distributed import rank
 
-    p = get_preset("paper").with_(
-        backbones=("tiny-xlmr",),
-        model="tiny-xlmr",
-        seeds=(0,),
-        ft_steps=2,
-        ft_batch=8,
-        train_max_groups=30,
-        ft_eval_tasks=("xquad-r",),
-        lareqa_langs={"xquad-r": ("en", "de", "es")},
-        ft_max_queries=8,
-        ft_max_candidates=30,
-    )
+    p = get_preset("paper-smoke")
     first = paper_runs.paper_grid(p)[:1]
     paper_runs.paper_grid = lambda preset: first  # one run keeps the test short
     records = paper_runs.run_paper(p)
