@@ -3,7 +3,7 @@ inside the graph), cached by model fingerprint, run by an ``InferenceSession``.
 
 PyTorch stays the training path and the fallback: :func:`ort_runner_for` returns ``None`` when
 ``onnx`` / ``onnxruntime`` are missing, the model is not Transformer -> mean pooling, or
-``HYBRIDLIB_BACKEND=torch``. The graph is exported with eager attention (the SDPA path of
+``HYBRIDLIB_BACKEND=torch``; ``HYBRIDLIB_BACKEND=openvino`` runs the same graph on OpenVINO. The graph is exported with eager attention (the SDPA path of
 ``transformers`` drops an all-ones mask while tracing) and with every layer's pooled embedding as
 an output when a depth family asks for several layers. Fidelity is tested in
 ``tests/models/test_onnx_backend.py`` (cosine to PyTorch ≥ 0.99999, identical metrics).
@@ -123,6 +123,7 @@ class OpenVinoRunner:
 
 
 RUNNERS = {"onnx": "ONNX Runtime fp32", "onnx-int8": "ONNX Runtime int8 (per-channel)", "openvino": "OpenVINO fp32"}
+OFFERED = ("onnx", "openvino", "torch")  # HYBRIDLIB_BACKEND values; onnx-int8 failed the 0.005 drift rule
 
 
 def ort_runner_for(model, fingerprint: str, layers: tuple[int, ...] | None = None, backend: str = "onnx"):
@@ -142,4 +143,4 @@ def ort_runner_for(model, fingerprint: str, layers: tuple[int, ...] | None = Non
     return OrtRunner(quantized(path) if backend == "onnx-int8" else path)
 
 
-__all__ = ["available", "export", "quantized", "OrtRunner", "OpenVinoRunner", "RUNNERS", "ort_runner_for"]
+__all__ = ["available", "export", "quantized", "OrtRunner", "OpenVinoRunner", "RUNNERS", "OFFERED", "ort_runner_for"]

@@ -63,3 +63,17 @@ def test_quantised_and_openvino_paths_are_separate_backends(tiny_model, tmp_path
         tiny_model, TEXTS, show_progress=False, runner=ort_runner_for(tiny_model, "tiny-test", backend="openvino")
     )
     assert (ref * ov).sum(1).min() >= 0.99999, "OpenVINO at fp32 precision reproduces PyTorch"
+
+
+def test_backend_choice_offers_only_what_passed_the_drift_rule(monkeypatch):
+    import pytest
+
+    from hybridlib.models.encoding import default_backend
+
+    monkeypatch.delenv("HYBRIDLIB_BACKEND", raising=False)
+    assert default_backend() == "onnx", "ONNX Runtime fp32 is the default for frozen inference"
+    monkeypatch.setenv("HYBRIDLIB_BACKEND", "torch")
+    assert default_backend() == "torch"
+    monkeypatch.setenv("HYBRIDLIB_BACKEND", "onnx-int8")
+    with pytest.raises(ValueError, match="not offered.*0.005"):
+        default_backend()
