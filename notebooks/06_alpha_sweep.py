@@ -18,8 +18,10 @@
 #
 # Hybrid(α) makes a batch monolingual with probability α: α = 1 is X-X-mono, α = 0 is X-Y. The
 # paper reports α = 0.5. Here Mo, Cr and Mul mAP and the rank distance are traced over
-# α ∈ {0, 0.25, 0.5, 0.75, 1} for every protocol, 5 seeds each (mean and 95% CI band).
-# **Deviations**: mE5-small backbone, head track on cached embeddings (see notebook 03).
+# α ∈ {0, 0.25, 0.5, 0.75, 1} for every protocol, 5 seeds each (mean and 95% CI band) on the head
+# track, and on the partial fine-tuning track (the top 2 blocks trained; MLQA-test, the seeds stored
+# so far, up to 3: `python scripts/run_experiments.py partial partial-alpha`).
+# **Deviations**: mE5-small backbone (see notebook 03).
 
 # %% tags=["parameters"]
 preset = "cpu"
@@ -74,4 +76,30 @@ for (proto, ds), sub in curve.groupby(["protocol", "dataset"]):
           f"Range over α: Mo {spread.Mo_mAP:.4f}, Cr {spread.Cr_mAP:.4f}, Mul {spread.Mul_mAP:.4f}; "
           f"α = 0.5 is {'within' if all(piv.loc[0.5, m] >= piv[m].max() - 0.005 for m in ('Mo_mAP', 'Cr_mAP', 'Mul_mAP')) else 'not within'} "
           "0.005 of the best α on all three.")
-record("06_alpha_sweep", preset, {"best_alpha": best, "n_runs": len(records)})
+
+# %% [markdown]
+# ## The α curve on the partial fine-tuning track
+
+# %%
+partial_configs = grids.partial_grid(P, ["mlqa-test"], alphas=P.alphas, seeds=P.seeds[:3], reference=False)
+if P.name == "smoke":  # smoke trains its tiny grid (notebook 03 made most of it)
+    grids.run_grid(partial_configs, P, "partial α grid")
+partial, partial_missing = grids.stored_grid(partial_configs, P)
+partial_curve = alpha_curve(partial) if partial else None
+print(f"partial track: {len(partial)} runs stored, {partial_missing} of the α grid not yet run; "
+      f"α stored: {sorted({r['config']['alpha'] for r in partial})}")
+if partial_curve is not None and partial_curve.alpha.nunique() >= 2:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax, ds in zip(axes, ("xquad-r", "mlqa-r")):
+        sub = partial_curve[partial_curve.dataset == ds]
+        for metric, color in (("Mo_mAP", "#1f77b4"), ("Cr_mAP", "#ff7f0e"), ("Mul_mAP", "#2ca02c")):
+            c = sub[sub.metric == metric]
+            ax.plot(c.alpha, c["mean"], marker="o", color=color, label=metric.split("_")[0])
+            ax.fill_between(c.alpha, c.low, c.high, color=color, alpha=0.2)
+        ax.set(title=f"partial fine-tuning, mlqa-test → {ds}", xlabel="α", ylabel="mAP")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    save(fig, "06_alpha_sweep_partial", preset)
+    print(partial_curve.pivot_table(index=["dataset", "alpha"], columns="metric", values="mean").round(4).to_string())
+
+record("06_alpha_sweep", preset, {"best_alpha": best, "n_runs": len(records), "n_partial": len(partial)})

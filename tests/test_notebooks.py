@@ -80,6 +80,7 @@ def test_06_alpha_sweep(run):
     v = run("06_")
     assert v["n_runs"] == 3 * 3 * 2, "three protocols x three smoke alphas x two seeds"
     assert all(set(b) == {"Mo_mAP", "Cr_mAP", "Mul_mAP", "RD"} for b in v["best_alpha"].values())
+    assert v["n_partial"] == 3 * 2, "the partial track's alpha curve: three smoke alphas x two seeds"
 
 
 def test_07_scaling_lowres(run):
