@@ -84,12 +84,12 @@ def strategy_sample(
     mini-MIRACL over ``langs``, default the five languages the paper's MIRACL tables share with it),
     or a pooled task of :data:`POOLED_TASKS` (over ``langs``, default every language stored)."""
     per_seed = []
+    if langs is None and dataset == "miracl":
+        langs = MIRACL_OVERLAP
     for r in sorted(records, key=lambda r: r["config"].get("seed", 0)):
         if dataset == "miracl" or dataset in POOLED_TASKS:
             task = "miracl-pooled" if dataset == "miracl" else dataset
             have = arrays_of(r, subdir)
-            if langs is None and dataset == "miracl":
-                langs = MIRACL_OVERLAP
             stored = sorted({k.split("/")[1] for k in have if k.startswith(f"{task}/") and k.endswith(f"/{metric}")})
             present = [g for g in (langs if langs is not None else stored) if f"{task}/{g}/{metric}" in have]
             per_seed.append(pd.concat([_series(r, f"{task}/{g}/{metric}", subdir) for g in present]))
