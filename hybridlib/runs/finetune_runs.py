@@ -58,13 +58,11 @@ def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> di
 
     Single process: one :func:`cached_run`. Under ``torchrun``: every rank trains (unless the run is
     stored), rank 0 evaluates and writes the record, every rank returns that record."""
-    tasks = None
     data = finetune_data(cfg, preset)
+    tasks = eval_subsample(cfg, preset)  # memoised suite, shrunk: cheap, and finetune_data read it already
+    out_dir = cache_dir() / "finetuned" / config_hash(cfg)
 
     def train():
-        nonlocal tasks
-        tasks = eval_subsample(cfg, preset)
-        out_dir = cache_dir() / "finetuned" / config_hash(cfg)
         return finetune(cfg, out_dir, tasks)
 
     def evaluate(model, log):
@@ -76,7 +74,7 @@ def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> di
         t0 = time.perf_counter()
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t), tasks)
         log["eval_seconds"] = round(time.perf_counter() - t0, 1)
-        checkpoint = str(cache_dir() / "finetuned" / config_hash(cfg) / "model")
+        checkpoint = str(out_dir / "model")
         return (
             summary,
             arrays,
