@@ -8,8 +8,9 @@ import time
 
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
 from hybridlib.models.registry import fingerprint, load_model
+from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
-from hybridlib.runs.store import cached_run
+from hybridlib.runs.store import cached_run, record_key
 from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, train_partial
 from hybridlib.train.protocols import ALL_PROTOCOLS, examples_fingerprint, training_examples
 from hybridlib.train.strategy import max_groups_for, run_identity
@@ -54,21 +55,28 @@ def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
 
 
 def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False, show_progress: bool = True) -> dict:
-    """Train (unless ``steps == 0``: the untrained model through the same path), evaluate, store."""
+    """Train (unless ``steps == 0``: the untrained model through the same path), evaluate, store.
+
+    Training checkpoints at every validation to ``<cache>/checkpoints/partial-ft-<key>.pt``: a run
+    interrupted mid-training (or mid-evaluation) resumes there; the file goes once the record is stored.
+    """
+    data = partial_data(cfg, preset)
+    checkpoint = cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, data)}.pt"
 
     def compute():
         tasks = full_eval_tasks(preset, cfg.eval_tasks)
         model = load_model(cfg.model)
         fp = fingerprint(model)
-        top, log = train_partial(cfg, model, fp, tasks, show_progress)
+        top, log = train_partial(cfg, model, fp, tasks, show_progress, checkpoint=checkpoint)
         t0 = time.perf_counter()
         summary, arrays = evaluate_partial(top, model, fp, cfg, tasks, show_progress)
         log["eval_seconds"] = round(time.perf_counter() - t0, 1)
         log["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         return summary, arrays, {"model": cfg.model, "fingerprint": fp, "train": log}
 
-    data = partial_data(cfg, preset)
-    return cached_run("partial-ft", cfg, compute, data, subdir=preset.results_subdir, force=force)
+    record = cached_run("partial-ft", cfg, compute, data, subdir=preset.results_subdir, force=force)
+    checkpoint.unlink(missing_ok=True)
+    return record
 
 
 __all__ = ["partial_config", "full_eval_tasks", "run_partial"]

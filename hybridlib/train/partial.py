@@ -20,20 +20,26 @@ training pairs (MLQA-test: 2,000 questions drawn once with seed 0) and the valid
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from hybridlib.evaluation.scoring import DenseScorer
 from hybridlib.evaluation.suite import evaluate_suite
+from hybridlib.fileio import write_by_name
 from hybridlib.models.states import LayerStates, embed_states, pad_states, top_layers
 from hybridlib.train.finetune import to_dataset
 from hybridlib.train.losses import info_nce
 from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
 from hybridlib.train.samplers import StrategyBatchSampler, validation_batches
 from hybridlib.train.strategy import TrainingRun, check_int, make_strategy
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,21 @@ def _param_groups(top, weight_decay: float) -> list[dict]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def train_partial(cfg: PartialFineTuneConfig, model, model_fp: str, tasks: dict, show_progress: bool = True):
-    """Train the top ``cfg.top_layers`` blocks; returns ``(top, log)`` (best checkpoint restored)."""
+def train_partial(
+    cfg: PartialFineTuneConfig,
+    model,
+    model_fp: str,
+    tasks: dict,
+    show_progress: bool = True,
+    checkpoint: Path | None = None,
+):
+    """Train the top ``cfg.top_layers`` blocks; returns ``(top, log)`` (best checkpoint restored).
+
+    With ``checkpoint``, the training state (weights, optimiser, schedule, RNG, losses, best
+    weights) is written there atomically at every validation, and a run interrupted after one
+    resumes from it with the same result as an uninterrupted run; the caller deletes it once the
+    run's record is stored.
+    """
     from transformers import get_linear_schedule_with_warmup
 
     torch.set_num_threads(cfg.threads)
@@ -134,45 +153,84 @@ def train_partial(cfg: PartialFineTuneConfig, model, model_fp: str, tasks: dict,
         top.train()
         return out
 
-    # the step-0 validation loss is logged; the best checkpoint is chosen among trained steps (as the trainer's)
-    train_loss, eval_loss, best, best_step, bad = [], [(0, round(val_loss(), 4))], None, 0, 0
-    best_loss = float("inf")
+    progress = _resume(checkpoint, cfg)
+    if progress:
+        top.load_state_dict(progress.pop("top"))
+        opt.load_state_dict(progress.pop("opt"))
+        sched.load_state_dict(progress.pop("sched"))
+        torch.set_rng_state(progress.pop("rng"))  # dropout continues as if never interrupted
+    else:  # the step-0 validation loss is logged; the best checkpoint is chosen among trained steps (as the trainer's)
+        progress = {"step": 0, "train_loss": [], "eval_loss": [(0, round(val_loss(), 4))], "best": None}
+        progress |= {"best_step": 0, "best_loss": float("inf"), "bad": 0, "seconds": 0.0, "done": False}
+    resumed_at = progress["step"]
+
+    def save(done: bool) -> None:
+        progress["done"] = done
+        progress["seconds"] += time.perf_counter() - t1
+        if checkpoint is not None:
+            state = {"top": top.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}
+            _save(checkpoint, cfg, progress | state | {"rng": torch.get_rng_state()})
+
     t1 = time.perf_counter()
-    step = 0
-    for step, idx in enumerate(sampler, start=1):
+    for step, idx in enumerate(sampler if not progress["done"] else (), start=1):
+        if step <= resumed_at:
+            continue  # the sampler is deterministic: the batches already trained are skipped, not redrawn
         loss = batch_loss(*tk, idx)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        train_loss.append(round(loss.item(), 4))
+        progress["step"] = step
+        progress["train_loss"].append(round(loss.item(), 4))
         if step % cfg.eval_every == 0 or step == cfg.steps:
             v = val_loss()
-            eval_loss.append((step, round(v, 4)))
-            if v < best_loss:
-                best_loss, best_step, bad = v, step, 0
-                best = {k: t.detach().clone() for k, t in top.state_dict().items()}
+            progress["eval_loss"].append((step, round(v, 4)))
+            if v < progress["best_loss"]:
+                progress["best_loss"], progress["best_step"], progress["bad"] = v, step, 0
+                progress["best"] = {k: t.detach().clone() for k, t in top.state_dict().items()}
             else:
-                bad += 1
-                if bad >= cfg.patience:
-                    break
-    train_seconds = time.perf_counter() - t1
-    if best is not None:
-        top.load_state_dict(best)
+                progress["bad"] += 1
+            stop = progress["bad"] >= cfg.patience or step == cfg.steps
+            save(done=stop)
+            t1 = time.perf_counter()
+            if stop:
+                break
+    if not progress["done"]:  # steps == 0: nothing was trained
+        save(done=True)
+    if progress["best"] is not None:
+        top.load_state_dict(progress["best"])
+    step, train_seconds = progress["step"], progress["seconds"]
     log = {
         "steps_run": step,
-        "best_step": best_step,
+        "best_step": progress["best_step"],
         "steps_per_second": round(step / train_seconds, 4) if step else None,
         "state_seconds": round(state_seconds, 1),
         "train_seconds": round(train_seconds, 1),
         "n_train": len(train),
         "n_val": len(val),
         "dropped_overlap": dropped,
-        "train_loss": train_loss,
-        "eval_loss": eval_loss,
+        "resumed_at_step": resumed_at,
+        "train_loss": progress["train_loss"],
+        "eval_loss": progress["eval_loss"],
     }
     return top, log
+
+
+def _save(path: Path, cfg: PartialFineTuneConfig, state: dict) -> None:
+    write_by_name(path, lambda tmp: torch.save({"config": dataclasses.asdict(cfg), **state}, tmp))
+
+
+def _resume(path: Path | None, cfg: PartialFineTuneConfig) -> dict:
+    """The saved training state of this very config, or ``{}`` (none, or another config's: ignored)."""
+    if path is None or not path.exists():
+        return {}
+    saved = torch.load(path, weights_only=False)  # our own file, written by _save
+    if saved.pop("config") != dataclasses.asdict(cfg):
+        logger.warning("%s: a checkpoint of another config, ignored (training starts afresh)", path)
+        return {}
+    logger.info("%s: resuming at step %d", path, saved["step"])
+    return saved
 
 
 def evaluate_partial(top, model, model_fp: str, cfg: PartialFineTuneConfig, tasks: dict, show_progress: bool = True):

@@ -73,3 +73,52 @@ def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch
     again = run_partial(cfg, p, show_progress=False)
     assert again == rec and len(seen) == cfg.steps, "a stored run is read back, not retrained"
     assert isinstance(pd.DataFrame(seen[0]), pd.DataFrame)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(monkeypatch, tmp_path):
+    """Training killed after a validation resumes there (no batch redrawn or retrained) and ends with
+    exactly the weights and losses of an uninterrupted run: dropout's RNG, the optimiser and the
+    schedule are restored with the weights."""
+    import dataclasses
+
+    from hybridlib.models.registry import fingerprint, load_model
+    from hybridlib.presets import get_preset
+    from hybridlib.runs.partial_runs import full_eval_tasks, partial_config
+    from hybridlib.train import samplers
+    from hybridlib.train.partial import train_partial
+
+    p = get_preset("smoke")
+    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, 0), steps=6, eval_every=2, patience=99)
+    tasks = full_eval_tasks(p, cfg.eval_tasks)
+    model = load_model(cfg.model)
+    fp = fingerprint(model)
+    state_root = tmp_path / "states"
+    monkeypatch.setenv("HYBRIDLIB_CACHE", str(state_root))  # states shared by the three trainings below
+    whole, whole_log = train_partial(cfg, model, fp, tasks, show_progress=False)
+
+    trained = []
+    original = samplers.StrategyBatchSampler.__iter__
+
+    def dies_after_five(self):
+        for batch in original(self):
+            if len(trained) == 5:
+                raise KeyboardInterrupt("killed mid-run")
+            trained.append(batch)
+            yield batch
+
+    ckpt = tmp_path / "ckpt.pt"
+    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", dies_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+    assert ckpt.exists(), "no checkpoint was written at the validations of steps 2 and 4"
+    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", original)
+    resumed, log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+
+    assert log["resumed_at_step"] == 4, "the run resumes at its last validation (step 4), not from scratch"
+    assert log["train_loss"] == whole_log["train_loss"] and log["eval_loss"] == whole_log["eval_loss"]
+    for name, t in whole.state_dict().items():
+        assert torch.equal(t, resumed.state_dict()[name]), f"{name} differs from the uninterrupted run's"
+    again, again_log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+    assert again_log["resumed_at_step"] == 6 and torch.equal(
+        next(iter(again.state_dict().values())), next(iter(whole.state_dict().values()))
+    ), "a finished checkpoint returns its best weights without training again"
