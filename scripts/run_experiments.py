@@ -3,6 +3,8 @@
     python scripts/run_experiments.py baselines head-grid finetune scaling neutrality [--preset cpu]
 
 Every run is cached by its config hash: interrupt and rerun at will. Prints each run's wall time.
+``--status`` prints, for the fine-tuning grid stages, how many runs are stored, their measured cost
+and an estimate for the rest, computing nothing.
 The paper's grid on N GPUs (every rank trains; rank 0 evaluates and stores; see ``make paper-grid``):
 
     torchrun --nproc_per_node N scripts/run_experiments.py paper --preset paper
@@ -21,6 +23,39 @@ from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselin
 from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
 from hybridlib.runs.transform_runs import run_transform_only
 from hybridlib.train.distributed import is_main
+
+GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge")
+
+
+def grid_of(stage: str, p, seeds: list[int] | None) -> list:
+    """The configs of a fine-tuning grid stage (``seeds`` overrides the stage's default seeds)."""
+    if stage == "partial":  # the main grid: untrained reference + 3 strategies x the preset's seeds
+        return grids.partial_grid(p, seeds=seeds)
+    if stage == "partial-alpha":  # the alpha curve between the main strategies
+        return grids.partial_grid(p, alphas=(0.25, 0.75), seeds=seeds or p.seeds[:3], reference=False)
+    if stage == "partial-cross":  # the cross-dataset protocols
+        return grids.partial_grid(p, ("mlqa-r>xquad-r", "xquad-r>mlqa-r"), seeds=seeds or p.seeds[:3])
+    if stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
+        return grids.scaling_ft_grid(p, seeds=seeds)
+    if stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
+        return grids.bridge_grid(p, seeds=seeds or (0, 1))
+    raise ValueError(f"{stage!r} is not a grid stage (one of {GRID_STAGES})")
+
+
+def print_status(stage: str, p, seeds: list[int] | None) -> None:
+    """Stored vs missing runs of a grid stage, the measured CPU time of the stored ones and an
+    estimate for the rest (the median stored trained run of the stage; nothing is computed)."""
+    configs = grid_of(stage, p, seeds)
+    stored, missing = grids.stored_grid(configs, p)
+    walls = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
+    median = sorted(walls)[len(walls) // 2] if walls else None
+    rest = (
+        f"~{missing * median / 3600:.1f} h at the median stored run ({median / 60:.0f} min)"
+        if median
+        else "no estimate"
+    )
+    spent = sum(r["wall_seconds"] for r in stored) / 3600
+    print(f"{stage}: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured); {missing} missing: {rest}")
 
 
 def main() -> None:
@@ -50,6 +85,7 @@ def main() -> None:
     ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
     ap.add_argument("--ft-seeds", type=int, nargs="*", default=None, help="finetune stages: seeds (default: first)")
     ap.add_argument("--seeds", type=int, nargs="*", default=None, help="partial stages: seeds (default: preset)")
+    ap.add_argument("--status", action="store_true", help="grid stages: print stored / missing runs, compute nothing")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
@@ -61,6 +97,10 @@ def main() -> None:
     def log(rec):
         say(f"  {rec['kind']} {rec['config_hash']} {rec.get('wall_seconds')}s")
 
+    if args.status:
+        for stage in args.stages:
+            print_status(stage, p, args.seeds)
+        return
     for stage in args.stages:
         t0 = time.perf_counter()
         say(f"[{stage}]")
@@ -90,25 +130,10 @@ def main() -> None:
             for t in grids.NEUTRALITY_TRANSFORMS:
                 log(run_transform_only(t, p))
             grids.run_grid(grids.neutrality_grid(p), p, "neutrality", on_done=log)
-        elif stage == "partial":  # the main grid of the partial fine-tuning track
-            grids.run_grid(grids.partial_grid(p, seeds=args.seeds), p, "partial", on_done=log)
-        elif stage == "partial-alpha":  # the α curve between the main strategies
-            grids.run_grid(
-                grids.partial_grid(p, alphas=(0.25, 0.75), seeds=args.seeds or p.seeds[:3], reference=False),
-                p,
-                "partial α",
-                on_done=log,
-            )
-        elif stage == "partial-cross":  # the cross-dataset protocols
-            protocols = ("mlqa-r>xquad-r", "xquad-r>mlqa-r")
-            grids.run_grid(
-                grids.partial_grid(p, protocols, seeds=args.seeds or p.seeds[:3]), p, "partial ×", on_done=log
-            )
-        elif stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
-            log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
-            grids.run_grid(grids.scaling_ft_grid(p, seeds=args.seeds), p, "scaling ft", on_done=log)
-        elif stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
-            grids.run_grid(grids.bridge_grid(p, seeds=args.seeds or (0, 1)), p, "bridge", on_done=log)
+        elif stage in GRID_STAGES:  # the fine-tuning grids of the partial track
+            if stage == "scaling-ft":
+                log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
+            grids.run_grid(grid_of(stage, p, args.seeds), p, stage, on_done=log)
         elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
             from hybridlib.runs.bias_runs import run_answer_ranks
 
