@@ -1,0 +1,42 @@
+"""The run script's ``--status``: what a grid stage has stored, computing nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hybridlib.presets import get_preset
+from hybridlib.runs.partial_runs import run_partial
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run_experiments.py"
+
+
+def status(stage: str) -> str:
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), stage, "--preset", "smoke", "--status"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_status_counts_stored_runs_and_computes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        from run_experiments import grid_of
+    finally:
+        sys.path.pop(0)
+    p = get_preset("smoke")
+    configs = grid_of("partial", p, None)
+    assert (
+        status("partial") == f"partial: 0/{len(configs)} stored (0.0 h measured); {len(configs)} missing: no estimate"
+    )
+    assert not any(tmp_path.rglob("*.json")), "--status computed a run"
+    run_partial(configs[1], p, show_progress=False)  # one trained run
+    line = status("partial")
+    assert line.startswith(f"partial: 1/{len(configs)} stored") and f"{len(configs) - 1} missing: ~" in line, line
