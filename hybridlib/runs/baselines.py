@@ -75,7 +75,7 @@ def run_baseline(
             return summary, arrays, {"model": "bm25s (Lucene, k1=1.5, b=0.75, XLM-R pieces)"}
         enc, layer = encoder_for(model)
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t, layer), suite)
-        return summary, arrays, {"model": model, "fingerprint": enc.fingerprint, "layer": layer}
+        return summary, arrays, {"model": model, "fingerprint": enc.fingerprint, "backend": enc.backend, "layer": layer}
 
     data = {"eval": suite_fingerprint(suite)}
     if not compute:
@@ -131,6 +131,6 @@ def run_trec_check(preset: Preset, model: str | None = None, compute: bool = Tru
         theirs = {str(k): float(v) for k, v in trec.items()}
         diff = max(abs(ours[m] - theirs[m]) for m in ours)
         summary = {"ir_measures": theirs, "ours": ours, "max_abs_diff": diff, "n_queries": n}
-        return summary, {}, {"model": cfg.model, "fingerprint": enc.fingerprint}
+        return summary, {}, {"model": cfg.model, "fingerprint": enc.fingerprint, "backend": enc.backend}
 
     return cached_run("trec-check", cfg, compute_fn, data, subdir=preset.results_subdir)

@@ -78,7 +78,13 @@ def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> di
         return (
             summary,
             arrays,
-            {"model": cfg.model, "fingerprint": enc.fingerprint, "train": log, "checkpoint": checkpoint},
+            {
+                "model": cfg.model,
+                "fingerprint": enc.fingerprint,
+                "backend": enc.backend,
+                "train": log,
+                "checkpoint": checkpoint,
+            },
         )
 
     if world_size() == 1:
@@ -111,7 +117,7 @@ def zero_shot_on(cfg: FineTuneConfig, preset: Preset) -> dict:
         tasks = eval_subsample(cfg, preset)
         enc, layer = encoder_for(cfg.model)
         summary, arrays = evaluate_suite(lambda t: embed_task(enc, t, layer), tasks)
-        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint}
+        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint, "backend": enc.backend}
 
     data = finetune_data(cfg, preset, train=False)
     return cached_run("finetune-zeroshot", sub, compute, data, subdir=preset.results_subdir)

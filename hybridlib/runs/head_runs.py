@@ -101,6 +101,7 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
     info = {
         "model": cfg.model,
         "fingerprint": enc.fingerprint,
+        "backend": enc.backend,
         "layer": layer,
         "n_train": len(train),
         "n_val": len(val),

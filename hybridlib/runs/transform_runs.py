@@ -54,6 +54,10 @@ def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-tes
             return embed_task(enc, task, layer).map(lambda x, kind: pre(x, kind, ql if kind == "query" else cl))
 
         summary, arrays = evaluate_suite(scorer_for, tasks)
-        return summary, arrays, {"model": cfg.model, "fingerprint": enc.fingerprint, "layer": layer}
+        return (
+            summary,
+            arrays,
+            {"model": cfg.model, "fingerprint": enc.fingerprint, "backend": enc.backend, "layer": layer},
+        )
 
     return cached_run("transform", cfg, compute, data, subdir=preset.results_subdir)
