@@ -34,7 +34,7 @@ DEVIATIONS = """
 | candidates | not stated | the answer **sentence alone** (LAReQA encoded sentence + context) | XQuAD-R / MLQA-R absolute numbers |
 | seeds | one run, no variance | 5 seeds (main grids), each varying batch order and composition, the hard-negative draw and dropout; training pairs and validation split fixed | CIs |
 | MIRACL | full corpora, 18 languages | pooled mini-MIRACL (≈1,000× smaller corpus), six languages, five shared with the paper | MIRACL absolute numbers (inflated) |
-| MLQA-R Cr | mean over 42 ordered pairs | head-track runs store per-query target averages: their Cr estimand is the mean over query languages (exact for XQuAD-R, where every query has every target); partial-track runs store every pair and test the tables' estimand | MLQA-R Cr verdicts of the head track |
+| MLQA-R Cr | mean over 42 ordered pairs | head-track runs store per-query target averages: their Cr estimand is the mean over query languages (exact for XQuAD-R, where every query has every target); partial-track runs store every MLQA-R pair (XQuAD-R's per-query averages are exact) and test the tables' estimand | MLQA-R Cr verdicts of the head track |
 """
 
 RELATED = """

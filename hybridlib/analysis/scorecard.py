@@ -102,9 +102,11 @@ def strategy_sample(
 
 def cross_estimand(records: list[dict], dataset: str, subdir: str = "") -> str:
     """Which Cr estimand the runs allow: the tables' mean over ordered pairs (runs that store every
-    (query, target) value) or the macro over query languages of per-query target means (older runs;
-    equal to the table's Cr when every query has every target, as in XQuAD-R)."""
-    if all(f"{dataset}/cross_pair/query_id" in arrays_of(r, subdir) for r in records):
+    (query, target) value, or mark that every pair holds the same questions, as in XQuAD-R: then
+    the per-query target means give it exactly) or the macro over query languages of per-query
+    target means (older runs of unbalanced data)."""
+    exact = (f"{dataset}/cross_pair/query_id", f"{dataset}/cross/pairs_balanced")
+    if all(any(k in arrays_of(r, subdir) for k in exact) for r in records):
         return "mean over ordered language pairs (as the tables)"
     return "mean over query languages of per-query target averages"
 

@@ -169,7 +169,11 @@ class LareqaResult:
         """Compact per-query arrays for paired tests and CIs (aligned by query id per setting).
 
         ``mono`` and ``multi``: one value per query; ``cross``: each query's mean over its target
-        languages; ``cross_pair``: one value per (query, target language), ids ``x>y/qid``.
+        languages. The tables' Cr is the mean over ordered language pairs; when every pair holds
+        the same questions (XQuAD-R: every question in every language) that equals the macro over
+        query languages of ``cross``, exactly and in every question-cluster bootstrap draw, so only
+        the marker ``cross/pairs_balanced`` is stored; otherwise (MLQA-R) ``cross_pair`` holds one
+        value per (query, target language), ids ``x>y/qid``.
         Keys: ``{setting}/{metric}`` and ``{setting}/query_id``.
         """
         out: dict[str, np.ndarray] = {}
@@ -185,6 +189,9 @@ class LareqaResult:
         cr = pd.concat(frames).groupby("query_id", sort=True).mean()
         out["cross/query_id"] = cr.index.to_numpy()
         out["cross/mAP"], out["cross/R@1"] = cr["mAP"].to_numpy(), cr["R@1"].to_numpy()
+        if pairs_balanced(self.cross):
+            out["cross/pairs_balanced"] = np.array([True])
+            return out
         # every (query, target language) pair: the tables' Cr is the mean over ordered language pairs
         pair_ids = [
             np.array([f"{x}>{y}/{q.split('/', 1)[-1]}" for q in s.query_ids]) for (x, y), s in self.cross.items()
@@ -195,6 +202,12 @@ class LareqaResult:
                 np.concatenate([s.values[m] for s in self.cross.values()]) if pair_ids else np.array([])
             )
         return out
+
+
+def pairs_balanced(cross: dict[tuple[str, str], SettingScores]) -> bool:
+    """Whether every ordered language pair holds the same questions (query ids ``lang/qid``)."""
+    sets = {frozenset(q.split("/", 1)[-1] for q in s.query_ids) for s in cross.values()}
+    return len(sets) == 1
 
 
 def evaluate_lareqa(scorer: Scorer, task: RetrievalTask) -> LareqaResult:

@@ -73,3 +73,28 @@ def test_bm25_tokenises_every_script_and_finds_exact_text():
     qrels = pd.DataFrame({"query_id": ["q1", "q2"], "doc_id": ["d2", "d1"], "relevance": [1, 1]})
     res = evaluate_pooled(BM25Scorer(), RetrievalTask("toy", qs, cs, qrels))
     assert res["en"].mean("MRR") == 1.0
+
+
+def _cr_from_stored_arrays(frame: dict[str, np.ndarray], metric: str) -> float:
+    """The tables' Cr (mean over ordered pairs) as the analysis reads it from stored arrays."""
+    setting = "cross" if "cross/pairs_balanced" in frame else "cross_pair"
+    groups = [q.split("/", 1)[0] for q in frame[f"{setting}/query_id"]]
+    return float(pd.Series(frame[f"{setting}/{metric}"]).groupby(groups).mean().mean())
+
+
+def test_stored_cross_arrays_give_the_tables_cr_for_balanced_and_unbalanced_pairs():
+    """XQuAD-R (every question in every language) stores per-query target means and a marker;
+    MLQA-R (questions missing in some languages) stores every (query, target) value. Either way the
+    stored arrays reproduce the Cr the summary prints, the mean over ordered language pairs."""
+    xq = load_lareqa("xquad-r", ["en", "de", "es"])
+    xq = xq.subset(["en", "de", "es"], ["en", "de", "es"])
+    ml = load_lareqa("mlqa-r", ["en", "de", "es"]).shrink(40, 200)
+    for task, balanced in ((xq, True), (ml, False)):
+        q, c = _oracle_embeddings(task, noise=0.3)
+        res = evaluate_lareqa(DenseScorer.for_task(task, q, c), task)
+        frame = res.per_query_frame()
+        assert ("cross/pairs_balanced" in frame) == balanced, f"{task.name}: balanced pairs should be {balanced}"
+        assert ("cross_pair/query_id" in frame) != balanced, f"{task.name}: per-pair arrays only when unbalanced"
+        for metric in ("mAP", "R@1"):
+            want = res.summary()[f"Cr_{metric}"]
+            assert np.isclose(_cr_from_stored_arrays(frame, metric), want, atol=1e-12), (task.name, metric)

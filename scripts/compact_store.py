@@ -1,0 +1,111 @@
+"""Drop stored per-(query, target) Cr arrays that the per-query arrays already determine exactly.
+
+    python scripts/compact_store.py [--dry-run]
+
+When every ordered language pair of a LAReQA task holds the same questions (XQuAD-R: every
+question in every language), the tables' Cr, the mean over ordered pairs, equals the macro over
+query languages of each query's mean over its targets, in every question-cluster bootstrap draw
+as well (:meth:`hybridlib.evaluation.scoring.LareqaResult.per_query_frame`). Runs stored before
+the store knew this hold ``<task>/cross_pair/*`` anyway: ~95 KB of a ~270 KB partial-track record
+and an 0.8 MB query-id file. For each such record this script checks that the pairs are balanced
+and that the kept arrays give the pairs' Cr (float16 storage: |Δ| ≤ 2e-4), rewrites the arrays
+without them and with the marker ``<task>/cross/pairs_balanced``, names the new digest in the
+JSON, and deletes query-id files no record references any more. Unbalanced pairs (MLQA-R) stay.
+``results/`` is under git: ``git checkout results`` undoes a run killed between two writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hybridlib.analysis.inference import macro_mean
+from hybridlib.fileio import read_json, write_json, write_npz
+from hybridlib.paths import results_dir
+from hybridlib.runs.store import IDS_REF, _compact, arrays_of, file_sha256
+
+TOLERANCE = 2e-4  # float16 rounding of per-query means vs of per-pair values
+
+
+def balanced(pair_ids: np.ndarray) -> bool:
+    """Whether every ordered pair (ids ``x>y/qid``) holds the same question ids."""
+    pairs = pd.Series(pair_ids.astype(str)).str.split("/", n=1, expand=True)
+    sets = pairs.groupby(0)[1].agg(frozenset)
+    return sets.nunique() == 1
+
+
+def pair_and_query_cr(arrays: dict[str, np.ndarray], task: str, metric: str) -> tuple[float, float]:
+    """Cr from the per-pair arrays (mean over ordered pairs) and from the per-query arrays."""
+    pair_ids = arrays[f"{task}/cross_pair/query_id"].astype(str)
+    by_pair = macro_mean(arrays[f"{task}/cross_pair/{metric}"], np.array([q.split("/", 1)[0] for q in pair_ids]))
+    query_ids = arrays[f"{task}/cross/query_id"].astype(str)
+    by_query = macro_mean(arrays[f"{task}/cross/{metric}"], np.array([q.split("/", 1)[0] for q in query_ids]))
+    return by_pair, by_query
+
+
+def compact_record(js: Path, dry_run: bool = False) -> tuple[list[str], int]:
+    """Drop the balanced tasks' per-pair arrays of one record; returns (tasks, bytes saved)."""
+    record = read_json(js)
+    arrays = arrays_of(record)  # verified against the digest its JSON names
+    tasks = sorted({k.split("/", 1)[0] for k in arrays if k.endswith("/cross_pair/query_id")})
+    tasks = [t for t in tasks if balanced(arrays[f"{t}/cross_pair/query_id"])]
+    for t in tasks:
+        for metric in ("mAP", "R@1"):
+            by_pair, by_query = pair_and_query_cr(arrays, t, metric)
+            if abs(by_pair - by_query) > TOLERANCE:
+                raise ValueError(f"{js}: {t} Cr {metric} from pairs {by_pair:.6f} != from queries {by_query:.6f}")
+    if not tasks or dry_run:
+        return tasks, 0
+    kept = {k: v for k, v in arrays.items() if not any(k.startswith(f"{t}/cross_pair/") for t in tasks)}
+    kept |= {f"{t}/cross/pairs_balanced": np.array([True]) for t in tasks}
+    npz = js.with_suffix(".npz")
+    before = npz.stat().st_size
+    write_npz(npz, **_compact(kept))
+    write_json(js, {**record, "arrays_sha256": file_sha256(npz)})
+    after = arrays_of(read_json(js))
+    assert set(after) == set(kept), f"{js}: arrays after compaction are not the kept ones"
+    assert all(np.array_equal(after[k], v) for k, v in kept.items()), f"{js}: a kept array changed"
+    return tasks, before - npz.stat().st_size
+
+
+def referenced_ids(root: Path) -> set[str]:
+    """Digests of the query-id files any stored record points to."""
+    out = set()
+    for npz in root.glob("*/*.npz"):
+        if npz.parent.name == "ids":
+            continue
+        with np.load(npz, allow_pickle=False) as z:
+            for k in z.files:
+                v = z[k]
+                if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
+                    out.add(str(v[0])[len(IDS_REF) :])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dry-run", action="store_true", help="check and list, change nothing")
+    args = ap.parse_args()
+    root = results_dir()
+    n, saved = 0, 0
+    for js in sorted(root.glob("*/*.json")):
+        if js.parent.name == "ids":
+            continue
+        tasks, freed = compact_record(js, args.dry_run)
+        if tasks:
+            n, saved = n + 1, saved + freed
+            verb = "would drop" if args.dry_run else "dropped"
+            print(f"{js.parent.name}/{js.stem}: {', '.join(tasks)} per-pair arrays {verb} ({freed / 1e3:.0f} KB)")
+    unused = [] if args.dry_run else sorted(set(p.stem for p in (root / "ids").glob("*.npz")) - referenced_ids(root))
+    for digest in unused:
+        path = root / "ids" / f"{digest}.npz"
+        saved += path.stat().st_size
+        path.unlink()
+    print(f"{n} records compacted, {len(unused)} unreferenced query-id files removed, {saved / 1e6:.1f} MB freed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""scripts/compact_store.py: balanced per-pair Cr arrays dropped, the Cr they give kept, the rest untouched."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybridlib.analysis.scorecard import cross_estimand
+from hybridlib.runs.store import arrays_of, cached_run, list_runs
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compact_store.py"
+spec = importlib.util.spec_from_file_location("compact_store", SCRIPT)
+compact_store = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compact_store)
+
+
+def _old_record_arrays(rng, questions=("q1", "q2", "q3"), langs=("en", "de", "es"), drop=()):
+    """Arrays as the store held them before balanced pairs were recognised: per pair and per query.
+
+    ``drop``: (query language, target language, question) triples missing, which unbalances the pairs."""
+    pair_ids, pair_ap, pair_r1 = [], [], []
+    for x in langs:
+        for y in langs:
+            for q in questions:
+                if x != y and (x, y, q) not in drop:
+                    ap = 1.0 / rng.integers(1, 6)
+                    pair_ids.append(f"{x}>{y}/{q}")
+                    pair_ap.append(ap)
+                    pair_r1.append(float(ap == 1.0))
+    pair_ids = np.array(pair_ids)
+    query = np.array([f"{p.split('>')[0]}/{p.split('/')[1]}" for p in pair_ids])
+    ids = np.unique(query)
+    return {
+        "t/cross_pair/query_id": pair_ids,
+        "t/cross_pair/mAP": np.array(pair_ap),
+        "t/cross_pair/R@1": np.array(pair_r1),
+        "t/cross/query_id": ids,
+        "t/cross/mAP": np.array([np.mean(np.array(pair_ap)[query == i]) for i in ids]),
+        "t/cross/R@1": np.array([np.mean(np.array(pair_r1)[query == i]) for i in ids]),
+        "t/mono/query_id": np.array(["en/q1", "de/q1"]),
+        "t/mono/mAP": np.array([0.5, 1.0]),
+    }
+
+
+def test_balanced_pairs_are_dropped_and_their_cr_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    rng = np.random.default_rng(0)
+    balanced = _old_record_arrays(rng)
+    unbalanced = _old_record_arrays(rng, drop={("en", "de", "q2")})
+    a = cached_run("k", {"run": "balanced"}, lambda: ({}, balanced, {}), {"eval": "x"})
+    b = cached_run("k", {"run": "unbalanced"}, lambda: ({}, unbalanced, {}), {"eval": "y"})
+    before = {r["config_hash"]: arrays_of(r) for r in (a, b)}
+    ids_files = set((tmp_path / "ids").glob("*.npz"))
+
+    tasks, freed = compact_store.compact_record(tmp_path / "k" / f"{a['config_hash']}.json")
+    assert tasks == ["t"] and freed > 0
+    assert compact_store.compact_record(tmp_path / "k" / f"{b['config_hash']}.json") == ([], 0), (
+        "unbalanced pairs (MLQA-R) must keep their per-pair arrays: the per-query means do not give their Cr"
+    )
+    after = {r["config_hash"]: arrays_of(r) for r in list_runs("k")}  # verifies every digest
+    new = after[a["config_hash"]]
+    assert "t/cross_pair/query_id" not in new and new["t/cross/pairs_balanced"].tolist() == [True]
+    for k in ("t/cross/mAP", "t/cross/query_id", "t/mono/mAP"):
+        assert np.array_equal(new[k], before[a["config_hash"]][k]), f"{k} must be kept unchanged"
+    assert after[b["config_hash"]].keys() == before[b["config_hash"]].keys()
+    by_pair, by_query = compact_store.pair_and_query_cr(before[a["config_hash"]], "t", "mAP")
+    assert abs(by_pair - by_query) < 1e-3, "balanced pairs: per-query means give the pairs' Cr"
+    assert compact_store.referenced_ids(tmp_path) < {p.stem for p in ids_files}, "the dropped pair ids are unused"
+    compacted = [r for r in list_runs("k") if r["config_hash"] == a["config_hash"]]
+    assert cross_estimand(compacted, "t") == "mean over ordered language pairs (as the tables)"
+
+
+def test_a_mismatch_between_pairs_and_queries_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    arrays = _old_record_arrays(np.random.default_rng(1))
+    arrays["t/cross/mAP"] = arrays["t/cross/mAP"] * 0.5  # per-query means that are not the pairs' means
+    rec = cached_run("k", {"run": 1}, lambda: ({}, arrays, {}), {"eval": "x"})
+    with pytest.raises(ValueError, match="Cr mAP from pairs"):
+        compact_store.compact_record(tmp_path / "k" / f"{rec['config_hash']}.json")
