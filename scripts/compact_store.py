@@ -20,9 +20,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from hybridlib.analysis.inference import macro_mean
+from hybridlib.evaluation.scoring import pairs_balanced
 from hybridlib.fileio import read_json, write_json, write_npz
 from hybridlib.paths import results_dir
 from hybridlib.runs.store import IDS_REF, _compact, arrays_of, file_sha256
@@ -30,11 +30,12 @@ from hybridlib.runs.store import IDS_REF, _compact, arrays_of, file_sha256
 TOLERANCE = 2e-4  # float16 rounding of per-query means vs of per-pair values
 
 
-def balanced(pair_ids: np.ndarray) -> bool:
-    """Whether every ordered pair (ids ``x>y/qid``) holds the same question ids."""
-    pairs = pd.Series(pair_ids.astype(str)).str.split("/", n=1, expand=True)
-    sets = pairs.groupby(0)[1].agg(frozenset)
-    return sets.nunique() == 1
+def _by_pair(pair_ids: np.ndarray) -> dict[str, list[str]]:
+    """Pair ids ``x>y/qid`` grouped by their pair ``x>y``."""
+    out: dict[str, list[str]] = {}
+    for q in pair_ids.astype(str):
+        out.setdefault(q.split("/", 1)[0], []).append(q)
+    return out
 
 
 def pair_and_query_cr(arrays: dict[str, np.ndarray], task: str, metric: str) -> tuple[float, float]:
@@ -51,7 +52,7 @@ def compact_record(js: Path, dry_run: bool = False) -> tuple[list[str], int]:
     record = read_json(js)
     arrays = arrays_of(record)  # verified against the digest its JSON names
     tasks = sorted({k.split("/", 1)[0] for k in arrays if k.endswith("/cross_pair/query_id")})
-    tasks = [t for t in tasks if balanced(arrays[f"{t}/cross_pair/query_id"])]
+    tasks = [t for t in tasks if pairs_balanced(_by_pair(arrays[f"{t}/cross_pair/query_id"]).values())]
     for t in tasks:
         for metric in ("mAP", "R@1"):
             by_pair, by_query = pair_and_query_cr(arrays, t, metric)

@@ -10,6 +10,7 @@ of x -> pool-of-all-languages scores. Rank distance is computed in the Mul setti
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -189,7 +190,7 @@ class LareqaResult:
         cr = pd.concat(frames).groupby("query_id", sort=True).mean()
         out["cross/query_id"] = cr.index.to_numpy()
         out["cross/mAP"], out["cross/R@1"] = cr["mAP"].to_numpy(), cr["R@1"].to_numpy()
-        if pairs_balanced(self.cross):
+        if pairs_balanced(s.query_ids for s in self.cross.values()):
             out["cross/pairs_balanced"] = np.array([True])
             return out
         # every (query, target language) pair: the tables' Cr is the mean over ordered language pairs
@@ -204,9 +205,9 @@ class LareqaResult:
         return out
 
 
-def pairs_balanced(cross: dict[tuple[str, str], SettingScores]) -> bool:
-    """Whether every ordered language pair holds the same questions (query ids ``lang/qid``)."""
-    sets = {frozenset(q.split("/", 1)[-1] for q in s.query_ids) for s in cross.values()}
+def pairs_balanced(query_ids_per_pair: Iterable[Iterable[str]]) -> bool:
+    """Whether every ordered language pair holds the same questions (query ids ``<lang or pair>/qid``)."""
+    sets = {frozenset(q.split("/", 1)[-1] for q in ids) for ids in query_ids_per_pair}
     return len(sets) == 1
 
 
