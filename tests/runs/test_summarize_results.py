@@ -1,0 +1,34 @@
+"""scripts/summarize_results.py: the partial fine-tuning block reads the stored runs of the grid."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from hybridlib.presets import get_preset
+from hybridlib.runs import grids
+from hybridlib.runs.partial_runs import run_partial
+from hybridlib.train.strategy import label
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "summarize_results.py"
+spec = importlib.util.spec_from_file_location("summarize_results", SCRIPT)
+summarize_results = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(summarize_results)
+
+
+def test_partial_block_puts_the_untrained_run_beside_each_strategy(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    p = get_preset("smoke")
+    assert summarize_results.partial_blocks(p) == [], "no partial run stored, yet a block was written"
+    configs = grids.partial_grid(p, ["mlqa-test"])
+    ref, trained = (run_partial(c, p, show_progress=False) for c in configs[:2])
+    text = "\n".join(summarize_results.partial_blocks(p))
+    assert f"2 runs stored, {len(configs) - 2} of the grid missing." in text, text
+    for ds in ("xquad-r", "mlqa-r"):
+        table = text.split(f"**→ {ds}**")[1].split("**")[0]
+        rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+        mul = f"{trained['results'][ds]['summary']['Mul_mAP']:.4f}"
+        untrained = f"{ref['results'][ds]['summary']['Mul_mAP']:.4f}"
+        assert mul in rows[label(trained["config"])], f"{ds}: the trained run's Mul mAP {mul} is not in its row"
+        assert untrained in rows["untrained (same path)"], f"{ds}: the untrained Mul mAP {untrained} is missing"
+    assert "cost per run" in text and "peak RSS GB" in text
