@@ -196,6 +196,40 @@ def alpha_curve(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD
     return pd.DataFrame(rows)
 
 
+def alpha_trend(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD")) -> pd.DataFrame:
+    """Least-squares slope of each metric on α over all runs (one point per run, so seeds count as
+    replicates): protocol, dataset, metric, slope (change from α = 0 to α = 1), its 95% t-CI with
+    n - 2 degrees of freedom, the two-sided p-value of slope = 0, and n runs. A straight line is a
+    summary of direction, not a model of the curve: read it beside :func:`alpha_curve`."""
+    from scipy import stats as st
+
+    from hybridlib.analysis.aggregate import summary_frame
+
+    rows = []
+    for proto in sorted({r["config"]["protocol"] for r in records}):
+        recs = [r for r in records if r["config"]["protocol"] == proto]
+        for ds in ("xquad-r", "mlqa-r"):
+            f = summary_frame(recs, ds)
+            if f.empty or f.alpha.nunique() < 2 or len(f) < 3:
+                continue
+            for metric in metrics:
+                fit = st.linregress(f.alpha.astype(float), f[metric].astype(float))
+                half = float(st.t.ppf(0.975, len(f) - 2) * fit.stderr)
+                rows.append(
+                    dict(
+                        protocol=proto,
+                        dataset=ds,
+                        metric=metric,
+                        slope=float(fit.slope),
+                        low=float(fit.slope) - half,
+                        high=float(fit.slope) + half,
+                        p=float(fit.pvalue),
+                        n=len(f),
+                    )
+                )
+    return pd.DataFrame(rows)
+
+
 def miracl_table(record: dict, task: str = "miracl-pooled") -> pd.DataFrame:
     """One run's language × (nDCG@10, R@100, n_queries) table of a MIRACL task (with mean, median)."""
     return pd.DataFrame(record["results"][task]["per_language"]).T

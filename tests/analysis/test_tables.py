@@ -76,3 +76,21 @@ def test_bridge_table_says_whether_the_strategies_order_agrees():
     assert row["same order"] and row["order, 12 blocks"] == "X-Y > Hybrid > X-X-mono"
     _, agree = bridge_table(full + flipped)
     assert not agree[agree.metric == "Mul_mAP"]["same order"].iloc[0], "X-X-mono first with 2 blocks: orders differ"
+
+
+def test_alpha_trend_recovers_a_planted_slope_and_finds_none_where_there_is_none():
+    from hybridlib.analysis.tables import alpha_trend
+
+    rng = np.random.default_rng(0)
+    recs = []
+    for a in (0.0, 0.25, 0.5, 0.75, 1.0):
+        for s in range(3):
+            r = _record("p", a, s, 0.7 + 0.002 * rng.standard_normal())  # Mo: flat, seed noise only
+            r["results"]["xquad-r"]["summary"]["Mul_mAP"] = 0.52 - 0.03 * a + 0.002 * rng.standard_normal()
+            recs.append(r)
+    t = alpha_trend(recs).set_index("metric")
+    mul, mo = t.loc["Mul_mAP"], t.loc["Mo_mAP"]
+    assert mul.n == 15 and mul.low < -0.03 < mul.high, f"the planted slope -0.03 lies in the CI, got {mul.to_dict()}"
+    assert mul.high < 0 and mul.p < 1e-6, "a slope 15× the noise is detected"
+    assert mo.low < 0 < mo.high and mo.p > 0.05, f"no slope planted in Mo, none found: {mo.to_dict()}"
+    assert alpha_trend([r for r in recs if r["config"]["alpha"] == 0.5]).empty, "one α: no slope to fit"
