@@ -177,23 +177,29 @@ def per_language_vs_paper(records: list[dict], dataset: str, column: str) -> pd.
 
 def alpha_curve(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD")) -> pd.DataFrame:
     """Long table of the α curve: protocol, dataset, α, metric, mean and 95% t-CI over seeds, n seeds."""
-    from hybridlib.analysis.aggregate import summary_frame
     from hybridlib.analysis.stats import mean_ci
 
     rows = []
+    for proto, ds, f in _runs_by_protocol_and_dataset(records):
+        for alpha, g in f.groupby("alpha"):
+            for metric in metrics:
+                m, lo, hi = mean_ci(g[metric])
+                rows.append(
+                    dict(protocol=proto, dataset=ds, alpha=alpha, metric=metric, mean=m, low=lo, high=hi, n=len(g))
+                )
+    return pd.DataFrame(rows)
+
+
+def _runs_by_protocol_and_dataset(records: list[dict]):
+    """``(protocol, dataset, one row per run)`` for XQuAD-R and MLQA-R, skipping a dataset a protocol has no run on."""
+    from hybridlib.analysis.aggregate import summary_frame
+
     for proto in sorted({r["config"]["protocol"] for r in records}):
         recs = [r for r in records if r["config"]["protocol"] == proto]
         for ds in ("xquad-r", "mlqa-r"):
             f = summary_frame(recs, ds)
-            if f.empty:
-                continue
-            for alpha, g in f.groupby("alpha"):
-                for metric in metrics:
-                    m, lo, hi = mean_ci(g[metric])
-                    rows.append(
-                        dict(protocol=proto, dataset=ds, alpha=alpha, metric=metric, mean=m, low=lo, high=hi, n=len(g))
-                    )
-    return pd.DataFrame(rows)
+            if not f.empty:
+                yield proto, ds, f
 
 
 def alpha_trend(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD")) -> pd.DataFrame:
@@ -203,30 +209,26 @@ def alpha_trend(records: list[dict], metrics=("Mo_mAP", "Cr_mAP", "Mul_mAP", "RD
     summary of direction, not a model of the curve: read it beside :func:`alpha_curve`."""
     from scipy import stats as st
 
-    from hybridlib.analysis.aggregate import summary_frame
-
     rows = []
-    for proto in sorted({r["config"]["protocol"] for r in records}):
-        recs = [r for r in records if r["config"]["protocol"] == proto]
-        for ds in ("xquad-r", "mlqa-r"):
-            f = summary_frame(recs, ds)
-            if f.empty or f.alpha.nunique() < 2 or len(f) < 3:
-                continue
-            for metric in metrics:
-                fit = st.linregress(f.alpha.astype(float), f[metric].astype(float))
-                half = float(st.t.ppf(0.975, len(f) - 2) * fit.stderr)
-                rows.append(
-                    dict(
-                        protocol=proto,
-                        dataset=ds,
-                        metric=metric,
-                        slope=float(fit.slope),
-                        low=float(fit.slope) - half,
-                        high=float(fit.slope) + half,
-                        p=float(fit.pvalue),
-                        n=len(f),
-                    )
+    for proto, ds, f in _runs_by_protocol_and_dataset(records):
+        if f.alpha.nunique() < 2 or len(f) < 3:
+            continue
+        for metric in metrics:
+            fit = st.linregress(f.alpha.astype(float), f[metric].astype(float))
+            half = float(st.t.ppf(0.975, len(f) - 2) * fit.stderr)
+            slope = float(fit.slope)
+            rows.append(
+                dict(
+                    protocol=proto,
+                    dataset=ds,
+                    metric=metric,
+                    slope=slope,
+                    low=slope - half,
+                    high=slope + half,
+                    p=float(fit.pvalue),
+                    n=len(f),
                 )
+            )
     return pd.DataFrame(rows)
 
 
