@@ -98,8 +98,14 @@ def scaling_ft_grid(
 ) -> list:
     """The scaling extension on the partial fine-tuning track: depth L × strategy × seed, the top
     ``sft_top_layers`` blocks trained from stored states at every depth (equal cost per size), every
-    block too at ``sft_all_layers_depths``; with ``reference`` first the untrained model of each depth
-    through the same path (``steps = 0``). Seed-major, so an interrupted grid has whole seeds."""
+    block too at ``sft_all_layers_depths``; with ``reference`` the untrained model of each depth
+    through the same path (``steps = 0``) before its trained runs.
+
+    Depth-major, shallowest first, seed-major within a depth: each depth reads its own state caches
+    (the output of block L − k over every evaluation text, an hour of encoding for L = 12 here), so
+    a depth's runs follow one another and use them while they exist, and an interrupted grid has
+    whole depths, cheapest first. The every-block runs (a side question, twice the cost per step at
+    L = 2) come after every depth's top-k runs."""
     from hybridlib.runs.partial_runs import partial_config
 
     depths = list(depths or preset.sft_depths)
@@ -117,12 +123,14 @@ def scaling_ft_grid(
             eval_tasks=SCALING_FT_TASKS,
         )
 
-    variants = [(d, preset.sft_top_layers) for d in depths]
-    variants += [(d, d) for d in preset.sft_all_layers_depths if d in depths and d != preset.sft_top_layers]
-    refs = [cfg(d, preset.sft_top_layers, 0.5, 0, steps=0) for d in depths] if reference else []
-    return refs + [
-        cfg(d, k, a, s) for s in (seeds or preset.sft_seeds) for d, k in variants for a in MAIN_ALPHAS.values()
-    ]
+    seeds = list(seeds or preset.sft_seeds)
+    every_block = [(d, d) for d in sorted(depths) if d in preset.sft_all_layers_depths and d != preset.sft_top_layers]
+    out = []
+    for d, k in [(d, preset.sft_top_layers) for d in sorted(depths)] + every_block:
+        if reference and k == preset.sft_top_layers:
+            out.append(cfg(d, k, 0.5, 0, steps=0))
+        out += [cfg(d, k, a, s) for s in seeds for a in MAIN_ALPHAS.values()]
+    return out
 
 
 STRATEGIES = {"X-X-mono", "X-Y", "Hybrid"}
