@@ -108,7 +108,7 @@ def scaling_ft_grid(
     L = 2) come after every depth's top-k runs."""
     from hybridlib.runs.partial_runs import partial_config
 
-    depths = list(depths or preset.sft_depths)
+    depths = sorted(depths or preset.sft_depths)
 
     def cfg(d: int, k: int, alpha: float, seed: int, steps: int | None = None):
         return partial_config(
@@ -124,9 +124,9 @@ def scaling_ft_grid(
         )
 
     seeds = list(seeds or preset.sft_seeds)
-    every_block = [(d, d) for d in sorted(depths) if d in preset.sft_all_layers_depths and d != preset.sft_top_layers]
+    every_block = [(d, d) for d in depths if d in preset.sft_all_layers_depths and d != preset.sft_top_layers]
     out = []
-    for d, k in [(d, preset.sft_top_layers) for d in sorted(depths)] + every_block:
+    for d, k in [(d, preset.sft_top_layers) for d in depths] + every_block:
         if reference and k == preset.sft_top_layers:
             out.append(cfg(d, k, 0.5, 0, steps=0))
         out += [cfg(d, k, a, s) for s in seeds for a in MAIN_ALPHAS.values()]

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from hybridlib.models.registry import parse_name
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 
 
 def depth_of(cfg) -> int:
-    return int(cfg.model.rsplit(":L", 1)[1])
+    return parse_name(cfg.model)[1]
 
 
 def test_scaling_ft_grid_holds_every_depth_variant_strategy_and_seed_once():
-    p = get_preset("smoke").with_(sft_depths=(1, 2, 3), sft_all_layers_depths=(2,), sft_seeds=(0, 1))
+    p = get_preset("cpu").with_(sft_depths=(2, 4, 6), sft_all_layers_depths=(2,), sft_seeds=(0, 1))
     configs = grids.scaling_ft_grid(p)
     assert len(configs) == len(set(configs)), "a config appears twice"
     trained = [c for c in configs if c.steps > 0]
     refs = [c for c in configs if c.steps == 0]
-    assert sorted(depth_of(c) for c in refs) == [1, 2, 3], "one untrained reference per depth"
-    expected = {(d, p.sft_top_layers, a, s) for d in (1, 2, 3) for a in (0.0, 0.5, 1.0) for s in (0, 1)}
+    assert sorted(depth_of(c) for c in refs) == [2, 4, 6], "one untrained reference per depth"
+    expected = {(d, p.sft_top_layers, a, s) for d in (2, 4, 6) for a in (0.0, 0.5, 1.0) for s in (0, 1)}
     expected |= {(2, 2, a, s) for a in (0.0, 0.5, 1.0) for s in (0, 1)}  # every block at L = 2 only
     assert {(depth_of(c), c.top_layers, c.alpha, c.seed) for c in trained} == expected
     assert all(c.steps > 0 for c in grids.scaling_ft_grid(p, reference=False)), "reference=False kept a reference"
@@ -26,14 +27,14 @@ def test_scaling_ft_grid_holds_every_depth_variant_strategy_and_seed_once():
 def test_scaling_ft_grid_runs_depth_by_depth_with_every_block_last():
     """A depth's state caches serve all its runs: its reference and trained runs are contiguous, the
     shallowest depth first, seed-major within it; the every-block runs come after all top-k runs."""
-    p = get_preset("smoke").with_(sft_depths=(3, 1, 2), sft_all_layers_depths=(2,), sft_seeds=(0, 1))
+    p = get_preset("cpu").with_(sft_depths=(6, 2, 4), sft_all_layers_depths=(2,), sft_seeds=(0, 1))
     configs = grids.scaling_ft_grid(p)
     top = [c for c in configs if c.top_layers == p.sft_top_layers or c.steps == 0]
     every = [c for c in configs if c not in top]
     assert configs == top + every, "every-block runs are interleaved with the top-k runs"
     depths = [depth_of(c) for c in top]
     assert depths == sorted(depths), f"top-k runs are not depth-major, shallowest first: {depths}"
-    for d in (1, 2, 3):
+    for d in (2, 4, 6):
         block = [c for c in top if depth_of(c) == d]
         assert block[0].steps == 0, f"L{d}: the untrained reference does not open its depth"
         seeds = [c.seed for c in block[1:]]
