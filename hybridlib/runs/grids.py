@@ -102,7 +102,7 @@ def scaling_ft_grid(
     through the same path (``steps = 0``) before its trained runs.
 
     Depth-major, shallowest first, seed-major within a depth: each depth reads its own state caches
-    (the output of block L − k over every evaluation text, an hour of encoding for L = 12 here), so
+    (the output of block L − k over every evaluation text; the layer-10 cache took ~80 min here), so
     a depth's runs follow one another and use them while they exist, and an interrupted grid has
     whole depths, cheapest first. The every-block runs (a side question, twice the cost per step at
     L = 2) come after every depth's top-k runs."""
