@@ -170,9 +170,8 @@ if len(diffs):
 #
 # The minimum detectable difference (MDD) at 80% power, two-sided α = 0.05, of a paired comparison
 # (X-X-mono − Hybrid at the largest size with runs of both), per language and for the macro mean over
-# languages, on
-# MIRACL-hard and on the strict pooled set it replaces: "inconclusive" below means an effect smaller
-# than this.
+# languages, on MIRACL-hard and on the strict pooled set it replaces: "inconclusive" below means an
+# effect smaller than this.
 
 # %%
 by_size = {m: group_by_strategy([r for r in top_track if r["config"]["model"] == m]) for m in models}
