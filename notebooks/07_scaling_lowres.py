@@ -192,8 +192,8 @@ power_table.round(4) if power else print("no size has X-X-mono and Hybrid runs y
 # %%
 claims = []
 for m in models:
-    recs = [r for r in top_track if r["config"]["model"] == m]
-    if {"X-X-mono", "X-Y", "Hybrid"} <= set(group_by_strategy(recs)):
+    if {"X-X-mono", "X-Y", "Hybrid"} <= set(by_size[m]):
+        recs = [r for r in top_track if r["config"]["model"] == m]
         s = scorecard_summary(scorecard(recs, P.results_subdir, n_boot=n_boot, track=m))
         claims.append({"model": m, "params": size[m]} | {f"{k} {model}": v[k] for model, v in s.items()
                                                          for k in ("cells", "same_sign", "reproduced", "reversed")})
