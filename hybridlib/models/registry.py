@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -138,6 +139,22 @@ def model_dir(name: str) -> str:
     return name
 
 
+@contextmanager
+def _no_loading_bar():
+    """transformers' progress bars off while a model is built or loaded (its "Loading weights" bar
+    froze at 0 % in rendered notebooks and filled the grid logs); the previous setting restored after."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
+@_no_loading_bar()
 def load_model(name: str, device: str = "cpu"):
     """Load a model by study name, local directory or hub name (see module docstring)."""
     from sentence_transformers import SentenceTransformer

@@ -79,6 +79,23 @@ def test_unknown_model_offline_error(monkeypatch):
         load_model("no-such-org/no-such-model")
 
 
+def test_load_model_shows_no_loading_bar(monkeypatch):
+    from transformers.utils import logging as hf_logging
+
+    bars = []
+
+    class RecordingTqdm(hf_logging.tqdm_lib.tqdm):  # records what transformers would draw (tests disable tqdm)
+        def __init__(self, *args, **kwargs):
+            bars.append(kwargs.get("desc"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(hf_logging.tqdm_lib, "tqdm", RecordingTqdm)
+    assert hf_logging.is_progress_bar_enabled()
+    load_model("tiny-random")
+    assert "Loading weights" not in bars, f"load_model drew transformers' loading bar: {bars}"
+    assert hf_logging.is_progress_bar_enabled(), "load_model must restore the progress-bar setting it found"
+
+
 def test_fingerprint_tracks_weights(tiny_model):
     import torch
 
