@@ -142,16 +142,25 @@ def model_dir(name: str) -> str:
 @contextmanager
 def _no_loading_bar():
     """transformers' progress bars off while a model is built or loaded (its "Loading weights" bar
-    froze at 0 % in rendered notebooks and filled the grid logs); the previous setting restored after."""
+    froze at 0 % in rendered notebooks and filled the grid logs); the previous settings restored after.
+
+    transformers' switch also flips huggingface_hub's bars, so the hub's own setting is recorded and
+    restored separately (a caller may have turned the hub's bars off and left transformers' on)."""
+    from huggingface_hub import utils as hub_utils
     from transformers.utils import logging as hf_logging
 
     enabled = hf_logging.is_progress_bar_enabled()
+    hub_disabled = hub_utils.are_progress_bars_disabled()
     hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         if enabled:
             hf_logging.enable_progress_bar()
+        if hub_disabled:
+            hub_utils.disable_progress_bars()
+        elif hub_utils.are_progress_bars_disabled():
+            hub_utils.enable_progress_bars()
 
 
 @_no_loading_bar()

@@ -96,6 +96,21 @@ def test_load_model_shows_no_loading_bar(monkeypatch):
     assert hf_logging.is_progress_bar_enabled(), "load_model must restore the progress-bar setting it found"
 
 
+def test_load_model_keeps_the_hubs_progress_bar_setting():
+    from huggingface_hub import utils as hub_utils
+    from transformers.utils import logging as hf_logging
+
+    hub_utils.disable_progress_bars()  # the hub's bars off, transformers' left on
+    try:
+        assert hf_logging.is_progress_bar_enabled()
+        load_model("tiny-random")
+        assert hub_utils.are_progress_bars_disabled(), "load_model turned the hub's progress bars back on"
+        assert hf_logging.is_progress_bar_enabled(), "load_model must restore transformers' setting"
+    finally:
+        hub_utils.enable_progress_bars()
+        hf_logging.enable_progress_bar()
+
+
 def test_fingerprint_tracks_weights(tiny_model):
     import torch
 
