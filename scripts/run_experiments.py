@@ -23,6 +23,7 @@ from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselin
 from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
 from hybridlib.runs.transform_runs import run_transform_only
 from hybridlib.train.distributed import is_main
+from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
 GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge")
 
@@ -34,7 +35,7 @@ def grid_of(stage: str, p, seeds: list[int] | None) -> list:
     if stage == "partial-alpha":  # the alpha curve between the main strategies
         return grids.partial_grid(p, alphas=(0.25, 0.75), seeds=seeds or p.seeds[:3], reference=False)
     if stage == "partial-cross":  # the cross-dataset protocols
-        return grids.partial_grid(p, ("mlqa-r>xquad-r", "xquad-r>mlqa-r"), seeds=seeds or p.seeds[:3])
+        return grids.partial_grid(p, CROSS_DATASET_PROTOCOLS, seeds=seeds)  # 3 seeds each (grids.partial_seeds)
     if stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
         return grids.scaling_ft_grid(p, seeds=seeds)
     if stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count

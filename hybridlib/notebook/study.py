@@ -6,6 +6,9 @@ and written to ``build/executed/<preset>/`` (ignored by git); figures go to ``fi
 Results already in ``results/`` are reused, so a warm rerun takes minutes; with
 ``HYBRIDLIB_READ_ONLY=1`` a missing run is an error instead of a computation. ``--render`` copies
 the executed notebooks over ``notebooks/*.ipynb``, the committed record readers open.
+
+A notebook listed in :data:`VARIANTS` runs once more per extra parameter set (notebook 03 for the
+two cross-dataset protocols); those renders go to ``notebooks/variants/<stem>__<slug>.ipynb``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ from hybridlib.paths import REPO
 
 NOTEBOOKS_DIR = REPO / "notebooks"
 OUT_DIR = REPO / "build" / "executed"
+VARIANTS_DIR = NOTEBOOKS_DIR / "variants"
+# notebooks executed again with other parameters (after their default run), one render each
+VARIANTS: dict[str, tuple[dict, ...]] = {
+    "03_main_results": ({"protocol": "mlqa-r>xquad-r"}, {"protocol": "xquad-r>mlqa-r"}),
+}
+
+
+def variant_name(stem: str, parameters: dict) -> str:
+    """``03_main_results`` + ``{"protocol": "mlqa-r>xquad-r"}`` -> ``03_main_results__mlqa-r-to-xquad-r``."""
+    slug = "_".join(str(v).replace(">", "-to-") for v in parameters.values())
+    return f"{stem}__{slug}"
 
 
 def notebooks(only: list[str] | None = None) -> list[Path]:
@@ -33,9 +47,15 @@ def notebooks(only: list[str] | None = None) -> list[Path]:
 
 
 def execute(
-    source: Path, preset: str, out_dir: Path | None = None, parameters: dict | None = None, kernel_name: str = "python3"
+    source: Path,
+    preset: str,
+    out_dir: Path | None = None,
+    parameters: dict | None = None,
+    kernel_name: str = "python3",
+    name: str | None = None,
 ) -> Path:
-    """Execute one jupytext notebook with papermill; returns the executed ``.ipynb`` path."""
+    """Execute one jupytext notebook with papermill; returns the executed ``.ipynb`` path
+    (``<out_dir>/<name or stem>.ipynb``)."""
     import jupytext
     import nbformat
     import papermill as pm
@@ -43,9 +63,10 @@ def execute(
     out_dir = Path(out_dir or OUT_DIR / preset)
     out_dir.mkdir(parents=True, exist_ok=True)
     nb = jupytext.read(source)
-    src = out_dir / f".{source.stem}.input.ipynb"
+    name = name or source.stem
+    src = out_dir / f".{name}.input.ipynb"
     nbformat.write(nb, src)
-    out = out_dir / f"{source.stem}.ipynb"
+    out = out_dir / f"{name}.ipynb"
     pm.execute_notebook(
         str(src),
         str(out),
@@ -70,14 +91,20 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     total = time.perf_counter()
     for nb in notebooks(args.only):
-        t0 = time.perf_counter()
-        print(f"[study] {nb.stem} (preset={args.preset}) ...", flush=True)
-        out = execute(nb, args.preset)
-        if args.render:
-            import shutil
+        runs = [(nb.stem, None, nb.with_suffix(".ipynb"))] + [
+            (variant_name(nb.stem, v), v, VARIANTS_DIR / f"{variant_name(nb.stem, v)}.ipynb")
+            for v in VARIANTS.get(nb.stem, ())
+        ]
+        for name, parameters, rendered in runs:
+            t0 = time.perf_counter()
+            print(f"[study] {name} (preset={args.preset}) ...", flush=True)
+            out = execute(nb, args.preset, parameters=parameters, name=name)
+            if args.render:
+                import shutil
 
-            shutil.copyfile(out, nb.with_suffix(".ipynb"))
-        print(f"[study] {nb.stem} done in {time.perf_counter() - t0:.0f}s -> {out.relative_to(REPO)}", flush=True)
+                rendered.parent.mkdir(exist_ok=True)
+                shutil.copyfile(out, rendered)
+            print(f"[study] {name} done in {time.perf_counter() - t0:.0f}s -> {out.relative_to(REPO)}", flush=True)
     print(f"[study] all notebooks done in {time.perf_counter() - total:.0f}s", flush=True)
 
 

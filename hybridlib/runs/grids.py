@@ -64,11 +64,30 @@ def partial_grid(
     reference: bool = True,
 ):
     """Partial fine-tuning runs (top-k blocks), seed-major so an interrupted grid has whole seeds;
-    with ``reference`` each protocol starts with its untrained model (``steps=0``, same path)."""
+    with ``reference`` each protocol starts with its untrained model (``steps=0``, same path).
+    ``seeds`` None: each protocol's own seeds (:func:`partial_seeds`)."""
     from hybridlib.runs.partial_runs import partial_config
 
+    protocols = list(protocols)
     refs = [partial_config(preset, p, 0.5, 0, steps=0) for p in protocols] if reference else []
-    return refs + [partial_config(preset, p, a, s) for s in (seeds or preset.seeds) for p in protocols for a in alphas]
+    return refs + [
+        partial_config(preset, p, a, s)
+        for s in (seeds or preset.seeds)
+        for p in protocols
+        if seeds or s in partial_seeds(preset, p)
+        for a in alphas
+    ]
+
+
+CROSS_PROTOCOL_SEEDS = 3  # the cross-dataset protocols' seeds on the partial track (issue 14: 3 × 3 × 2)
+
+
+def partial_seeds(preset: Preset, protocol: str) -> list[int]:
+    """The seeds of the partial track on ``protocol``: the first :data:`CROSS_PROTOCOL_SEEDS` of the
+    preset's on the cross-dataset protocols, all of them on the others."""
+    from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
+
+    return list(preset.seeds[:CROSS_PROTOCOL_SEEDS] if protocol in CROSS_DATASET_PROTOCOLS else preset.seeds)
 
 
 BRIDGE_TASKS = ("xquad-r", "mlqa-r")

@@ -34,6 +34,7 @@ PROTOCOLS = {
     "mlqa-r>xquad-r": ("xquad-r",),
     "xquad-r>mlqa-r": ("mlqa-r",),
 }
+CROSS_DATASET_PROTOCOLS = ("mlqa-r>xquad-r", "xquad-r>mlqa-r")  # train on one LAReQA set, test on the other
 # the paper preset's training mix: mMARCO (hub, or a local copy via HYBRIDLIB_MMARCO) + the MLQA pairs;
 # kept apart from PROTOCOLS, which the CPU grids iterate
 PAPER_PROTOCOLS = {"paper": ("xquad-r", "mlqa-r", "miracl-full")}

@@ -40,3 +40,17 @@ def test_scaling_ft_grid_runs_depth_by_depth_with_every_block_last():
         seeds = [c.seed for c in block[1:]]
         assert seeds == sorted(seeds), f"L{d}: trained runs are not seed-major: {seeds}"
     assert {c.top_layers for c in every} == {2} and all(c.steps > 0 for c in every)
+
+
+def test_partial_grid_gives_cross_dataset_protocols_three_seeds_and_the_main_protocol_all():
+    p = get_preset("cpu").with_(seeds=(0, 1, 2, 3, 4))
+    seeds_of = {
+        proto: sorted({c.seed for c in grids.partial_grid(p, [proto]) if c.steps > 0})
+        for proto in ("mlqa-test", "mlqa-r>xquad-r", "xquad-r>mlqa-r")
+    }
+    assert seeds_of == {"mlqa-test": [0, 1, 2, 3, 4], "mlqa-r>xquad-r": [0, 1, 2], "xquad-r>mlqa-r": [0, 1, 2]}
+    both = grids.partial_grid(p, ["mlqa-r>xquad-r", "xquad-r>mlqa-r"])
+    assert [c.seed for c in both if c.steps > 0] == [s for s in (0, 1, 2) for _ in range(6)], "seed-major"
+    assert len(both) == 2 + 2 * 3 * 3, "a reference per protocol + 2 protocols x 3 strategies x 3 seeds"
+    explicit = grids.partial_grid(p, ["mlqa-r>xquad-r"], seeds=[4])
+    assert {c.seed for c in explicit if c.steps > 0} == {4}, "explicit seeds override each protocol's own"
