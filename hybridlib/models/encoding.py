@@ -19,17 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from hybridlib.fileio import _atomic
 from hybridlib.paths import cache_dir
+from hybridlib.progress import progress
 
 DEPTHS = (2, 4, 6, 8, 10, 12)
-
-
-def _quiet(show_progress: bool) -> bool:
-    """Bars are off when asked, or when ``TQDM_DISABLE=1`` (CI)."""
-    return not show_progress or os.environ.get("TQDM_DISABLE", "") not in ("", "0")
 
 
 def text_key(prompt: str, text: str) -> bytes:
@@ -171,7 +166,7 @@ def forward_texts(
     tokens, padded = int(lengths.sum()), 0
     pad_id = tok.pad_token_id
     hf.eval()
-    bar = tqdm(total=len(texts), desc=desc, disable=_quiet(show_progress), unit="text")
+    bar = progress(total=len(texts), desc=desc, show_progress=show_progress, unit="text")
     start = 0
     with torch.inference_mode():
         while start < len(order):
@@ -274,7 +269,7 @@ class Encoder:
             import time
 
             t0, n_tok, n_pad = time.perf_counter(), 0, 0
-            bar = tqdm(total=len(todo), desc=f"{self.name} {kind}", disable=_quiet(self.show_progress), unit="text")
+            bar = progress(total=len(todo), desc=f"{self.name} {kind}", show_progress=self.show_progress, unit="text")
             for s in range(0, len(todo), self.chunk):
                 part = todo[s : s + self.chunk]
                 batch = [prompt + texts[i] for i in part]

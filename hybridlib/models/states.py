@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from hybridlib.fileio import _atomic, read_json, write_json
-from hybridlib.models.encoding import ShardIndex, _quiet, text_key
+from hybridlib.models.encoding import ShardIndex, text_key
 from hybridlib.paths import cache_dir
+from hybridlib.progress import progress
 
 DTYPES = {"float16": np.float16, "float32": np.float32}
 DISK_MARGIN = 1 << 30  # keep 1 GiB free
@@ -154,7 +154,9 @@ class LayerStates:
             if k not in self.cache:
                 first.setdefault(k, i)
         todo = sorted(first.values())
-        bar = tqdm(total=len(todo), desc=f"states L{self.layer} {kind}", disable=_quiet(self.show_progress) or not todo)
+        bar = progress(
+            total=len(todo), desc=f"states L{self.layer} {kind}", show_progress=self.show_progress, disable=not todo
+        )
         for s in range(0, len(todo), self.chunk):
             part = todo[s : s + self.chunk]
             self.cache.add([keys[i] for i in part], self._compute([prompt + texts[i] for i in part]))

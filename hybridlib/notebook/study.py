@@ -14,7 +14,9 @@ two cross-dataset protocols); those renders go to ``notebooks/variants/<stem>__<
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from hybridlib.paths import REPO
@@ -67,16 +69,32 @@ def execute(
     src = out_dir / f".{name}.input.ipynb"
     nbformat.write(nb, src)
     out = out_dir / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(src),
-        str(out),
-        parameters={"preset": preset, **(parameters or {})},
-        kernel_name=kernel_name,
-        cwd=str(source.parent),
-        progress_bar=False,
-    )
+    with _env(TQDM_DISABLE="1"):  # a rendered progress widget keeps its first frame ("0%|") for readers
+        pm.execute_notebook(
+            str(src),
+            str(out),
+            parameters={"preset": preset, **(parameters or {})},
+            kernel_name=kernel_name,
+            cwd=str(source.parent),
+            progress_bar=False,
+        )
     src.unlink(missing_ok=True)
     return out
+
+
+@contextmanager
+def _env(**values: str):
+    """Environment variables set for the kernel papermill starts, the previous values restored."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def main(argv: list[str] | None = None) -> None:

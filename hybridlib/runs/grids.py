@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from tqdm.auto import tqdm
-
 from hybridlib.presets import Preset
+from hybridlib.progress import progress
 from hybridlib.runs.head_runs import HeadRunConfig, head_config, run_head
 from hybridlib.train.protocols import PROTOCOLS
 from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-exported for notebooks
@@ -235,7 +234,7 @@ def run_grid(
     configs: list, preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
 ) -> list[dict]:
     out = []
-    for cfg in tqdm(configs, desc=desc):
+    for cfg in progress(configs, desc=desc):
         rec = run_config(cfg, preset)
         out.append(rec)
         if on_done:

@@ -44,3 +44,22 @@ def test_main_runs_each_variant_after_its_notebook_and_renders_it_apart(monkeypa
         "variants/03_main_results__xquad-r-to-mlqa-r.ipynb",
     ], f"default renders beside their source, variants under variants/: {rendered}"
     assert Path(notebooks_dir / "variants/03_main_results__xquad-r-to-mlqa-r.ipynb").read_text().endswith("mlqa-r")
+
+
+def test_executed_notebooks_hold_no_progress_bars(tmp_path, monkeypatch):
+    """A tqdm widget in a saved notebook shows its first frame ("0%|") to every reader."""
+    import nbformat
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # the test suite sets it; the study must not rely on that
+    source = tmp_path / "99_bars.py"
+    source.write_text(
+        "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n\n"
+        "# %% tags=['parameters']\npreset = 'smoke'\n\n"
+        "# %%\nfrom hybridlib.progress import progress\nfor _ in progress(range(3), desc='grid'):\n    pass\nprint('ran')\n"
+    )
+    out = study.execute(source, "smoke", out_dir=tmp_path / "out")
+    outputs = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])]
+    text = str(outputs)
+    assert "ran" in text, f"the notebook did not run: {outputs}"
+    assert "grid" not in text and "it/s" not in text, f"a progress bar was saved in the notebook: {outputs}"
+    assert "TQDM_DISABLE" not in __import__("os").environ, "execute must restore the caller's environment"
