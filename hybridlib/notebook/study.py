@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 from hybridlib.paths import REPO
 
@@ -69,7 +69,8 @@ def execute(
     src = out_dir / f".{name}.input.ipynb"
     nbformat.write(nb, src)
     out = out_dir / f"{name}.ipynb"
-    with _env(TQDM_DISABLE="1"):  # a rendered progress widget keeps its first frame ("0%|") for readers
+    # the kernel inherits this environment; a saved progress widget shows its first frame ("0%|") to readers
+    with mock.patch.dict(os.environ, TQDM_DISABLE="1"):
         pm.execute_notebook(
             str(src),
             str(out),
@@ -80,21 +81,6 @@ def execute(
         )
     src.unlink(missing_ok=True)
     return out
-
-
-@contextmanager
-def _env(**values: str):
-    """Environment variables set for the kernel papermill starts, the previous values restored."""
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def main(argv: list[str] | None = None) -> None:
