@@ -28,8 +28,9 @@ from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge")
 
 
-def grid_of(stage: str, p, seeds: list[int] | None) -> list:
-    """The configs of a fine-tuning grid stage (``seeds`` overrides the stage's default seeds)."""
+def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> list:
+    """The configs of a fine-tuning grid stage (``seeds`` overrides the stage's default seeds;
+    ``depths`` picks depths of the scaling grid)."""
     if stage == "partial":  # the main grid: untrained reference + 3 strategies x the preset's seeds
         return grids.partial_grid(p, seeds=seeds)
     if stage == "partial-alpha":  # the alpha curve between the main strategies
@@ -37,16 +38,16 @@ def grid_of(stage: str, p, seeds: list[int] | None) -> list:
     if stage == "partial-cross":  # the cross-dataset protocols
         return grids.partial_grid(p, CROSS_DATASET_PROTOCOLS, seeds=seeds)  # 3 seeds each (grids.partial_seeds)
     if stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
-        return grids.scaling_ft_grid(p, seeds=seeds)
+        return grids.scaling_ft_grid(p, depths=depths, seeds=seeds)
     if stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
         return grids.bridge_grid(p, seeds=seeds or (0, 1))
     raise ValueError(f"{stage!r} is not a grid stage (one of {GRID_STAGES})")
 
 
-def print_status(stage: str, p, seeds: list[int] | None) -> None:
+def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> None:
     """Stored vs missing runs of a grid stage, the measured CPU time of the stored ones and an
     estimate for the rest (the median stored trained run of the stage; nothing is computed)."""
-    configs = grid_of(stage, p, seeds)
+    configs = grid_of(stage, p, seeds, depths)
     stored, missing = grids.stored_grid(configs, p)
     walls = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
     median = sorted(walls)[len(walls) // 2] if walls else None
@@ -86,6 +87,9 @@ def main() -> None:
     ap.add_argument("--protocols", nargs="*", default=None, help="head-grid: only these protocols")
     ap.add_argument("--ft-seeds", type=int, nargs="*", default=None, help="finetune stages: seeds (default: first)")
     ap.add_argument("--seeds", type=int, nargs="*", default=None, help="partial stages: seeds (default: preset)")
+    ap.add_argument(
+        "--depths", type=int, nargs="*", default=None, help="scaling-ft: only these depths (default: the preset's)"
+    )
     ap.add_argument("--status", action="store_true", help="grid stages: print stored / missing runs, compute nothing")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -100,7 +104,7 @@ def main() -> None:
 
     if args.status:
         for stage in args.stages:
-            print_status(stage, p, args.seeds)
+            print_status(stage, p, args.seeds, args.depths)
         return
     for stage in args.stages:
         t0 = time.perf_counter()
@@ -134,7 +138,7 @@ def main() -> None:
         elif stage in GRID_STAGES:  # the fine-tuning grids of the partial track
             if stage == "scaling-ft":
                 log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
-            grids.run_grid(grid_of(stage, p, args.seeds), p, stage, on_done=log)
+            grids.run_grid(grid_of(stage, p, args.seeds, args.depths), p, stage, on_done=log)
         elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
             from hybridlib.runs.bias_runs import run_answer_ranks
 

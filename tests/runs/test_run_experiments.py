@@ -40,3 +40,25 @@ def test_status_counts_stored_runs_and_computes_nothing(monkeypatch, tmp_path):
     run_partial(configs[1], p, show_progress=False)  # one trained run
     line = status("partial")
     assert line.startswith(f"partial: 1/{len(configs)} stored") and f"{len(configs) - 1} missing: ~" in line, line
+
+
+def test_depths_pick_depths_of_the_scaling_grid(monkeypatch, tmp_path):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        from run_experiments import grid_of
+    finally:
+        sys.path.pop(0)
+    p = get_preset("smoke")
+    every = grid_of("scaling-ft", p, None)
+    only_2 = grid_of("scaling-ft", p, None, [2])
+    assert only_2 == [c for c in every if c.model.endswith(":L2")], "--depths 2 must be the grid's L = 2 runs, in order"
+    assert any(c.top_layers == 2 for c in only_2), "the every-block runs of L = 2 belong to --depths 2"
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "scaling-ft", "--preset", "smoke", "--depths", "2", "--status"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+    ).stdout.strip()
+    assert out.startswith(f"scaling-ft: 0/{len(only_2)} stored"), out
