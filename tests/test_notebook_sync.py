@@ -19,6 +19,10 @@ VARIANT_RENDERS = [  # (source, render, parameters)
 ]
 
 
+def _source_code_cells(source: Path) -> list[str]:
+    return [c.source.strip() for c in jupytext.read(source).cells if c.cell_type == "code"]
+
+
 def _code_cells(rendered: Path) -> list[str]:
     return [
         c.source.strip()
@@ -31,7 +35,7 @@ def _code_cells(rendered: Path) -> list[str]:
 def test_py_and_ipynb_code_cells_agree(source):
     rendered = source.with_suffix(".ipynb")
     assert rendered.exists(), f"{rendered.name} is missing: run `make sync-notebooks`"
-    py = [c.source.strip() for c in jupytext.read(source).cells if c.cell_type == "code"]
+    py = _source_code_cells(source)
     assert py == _code_cells(rendered), (
         f"{source.name} and {rendered.name} disagree: run `make sync-notebooks` (jupytext --sync)"
     )
@@ -40,7 +44,7 @@ def test_py_and_ipynb_code_cells_agree(source):
 @pytest.mark.parametrize("source, rendered, parameters", VARIANT_RENDERS, ids=[r.stem for _, r, _ in VARIANT_RENDERS])
 def test_variant_renders_hold_their_sources_code_and_parameters(source, rendered, parameters):
     assert rendered.exists(), f"{rendered} is missing: run `make render` (it renders every variant)"
-    py = [c.source.strip() for c in jupytext.read(source).cells if c.cell_type == "code"]
+    py = _source_code_cells(source)
     assert py == _code_cells(rendered), f"{rendered.name} is stale against {source.name}: run `make render`"
     injected = [
         c.source
