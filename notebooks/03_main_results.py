@@ -53,6 +53,7 @@ from hybridlib.analysis.stats import mean_ci
 from hybridlib.analysis.tables import bridge_table, finetune_table, per_language_vs_paper, table1
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
+from hybridlib.notebook.study import variant_name
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 from hybridlib.runs.baselines import run_baseline
@@ -206,7 +207,7 @@ print(f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicte
 for r in claims.itertuples():
     print(f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
           f"-> {r.verdict}")
-record("03_main_results" + (f"__{protocol.replace('>', '-to-')}" if cross_dataset else ""), preset, {
+record(variant_name("03_main_results", {"protocol": protocol}) if cross_dataset else "03_main_results", preset, {
     "protocol": protocol,
     "primary": primary,
     "n_runs": {k: len(v) for k, v in tracks.items()},
