@@ -48,7 +48,7 @@ import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.inference import power_by_language
-from hybridlib.analysis.scaling import hybrid_vs_best, scaling_frame, variant
+from hybridlib.analysis.scaling import blocks_order, hybrid_vs_best, scaling_frame, variant
 from hybridlib.analysis.scorecard import scorecard, scorecard_summary, strategy_sample
 from hybridlib.analysis.stats import fmt_ci, mean_ci
 from hybridlib.models.registry import depth_family_params, parse_name
@@ -202,11 +202,33 @@ claims if len(claims) else print("no size has runs of every strategy yet")
 
 # %% [markdown]
 # ## Every block against the top block at L = 2
+#
+# Does the answer depend on how many layers move? At the smallest size every block is also trained
+# (same steps, batch and data). Means over seeds, the strategies' order per variant, and Hybrid − the
+# better single strategy per variant (two-level bootstrap as above).
 
 # %%
-small = runs[(runs.model == models[0]) & runs.strategy.isin(["X-X-mono", "X-Y", "Hybrid"])]
+every_model = f"{P.model}:L{P.sft_all_layers_depths[0]}"  # the (smallest) size where every block is trained too
+small = runs[(runs.model == every_model) & runs.strategy.isin(["X-X-mono", "X-Y", "Hybrid"])]
 blocks = small.groupby(["variant", "strategy"])[list(PANELS)].mean().round(4) if len(small) else "no runs at L = 2 yet"
 blocks
+
+# %%
+order = blocks_order(runs, every_model, PANELS)
+order if len(order) else print("every block is not trained with all three strategies at L = 2 yet")
+
+# %%
+every_track = [r for r in trained if r["config"]["model"] == every_model and variant(r["config"], P.sft_top_layers)
+               == "every block"]
+block_rows = []
+for name, recs in ((f"top-{P.sft_top_layers}", [r for r in top_track if r["config"]["model"] == every_model]),
+                   ("every block", every_track)):
+    for cell in PANELS:
+        row = hybrid_vs_best(recs, cell, P.results_subdir, n_boot=n_boot)
+        if row is not None:
+            block_rows.append({"variant": name, **row})
+block_diffs = pd.DataFrame(block_rows)
+block_diffs.round(4) if len(block_diffs) else print("no variant has all three strategies at L = 2 yet")
 
 # %% [markdown]
 # ## What the numbers say
@@ -230,6 +252,12 @@ for cell in PANELS:
         lines.append(f"Hybrid − best single on {cell}, smallest → largest size: " + ", ".join(
             f"{r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" for _, r in d.iterrows())
             + f" ({len(sig)} of {len(d)} sizes with a CI excluding 0).")
+if len(order):
+    every_diffs = block_diffs[block_diffs.variant == "every block"]
+    lines.append(f"{every_model} with every block trained: the strategies' order matches the top block's on "
+                 f"{int(order['same order'].sum())} of {len(order)} cells; Hybrid − best single " + ", ".join(
+                     f"{r.cell} {r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] (best {r['best single']})"
+                     for _, r in every_diffs.iterrows()) + ".")
 if power:
     mdd = power_table.loc["macro", ("miracl-hard", "MDD")]
     lines.append(f"MIRACL-hard can resolve a macro nDCG@10 difference of about {mdd:.3f} at 80% power at {power_model} "
@@ -238,7 +266,7 @@ if power:
 print("\n".join(lines))
 record("07_scaling_lowres", preset, {
     "sizes": {k: int(v) for k, v in size.items()}, "n_runs": len(trained), "n_references": len(references),
-    "missing": missing, "n_diffs": len(diffs),
+    "missing": missing, "n_diffs": len(diffs), "n_block_orders": len(order), "n_block_diffs": len(block_diffs),
     "mdd_macro": float(power_table.loc["macro", ("miracl-hard", "MDD")]) if power else None,
     "power_model": power_model})
 

@@ -91,6 +91,8 @@ def test_07_scaling_lowres(run):
         "smoke: top block at L1 and L2, every block at L2, x three strategies x one seed; one untrained model per size"
     )
     assert v["n_diffs"] == 2 * 3, "Hybrid - best single at both sizes on three cells"
+    assert v["n_block_orders"] == 3, "at L2 every block and the top block both have three strategies: an order per cell"
+    assert v["n_block_diffs"] == 2 * 3, "Hybrid - best single per variant (top block, every block) on three cells"
     assert v["mdd_macro"] >= 0, "a minimum detectable difference is reported (NaN or None fails)"
 
 

@@ -104,4 +104,29 @@ def hybrid_vs_best(
     }
 
 
-__all__ = ["CELLS", "headline", "variant", "scaling_frame", "hybrid_vs_best"]
+def blocks_order(frame: pd.DataFrame, model: str, cells: tuple[str, ...]) -> pd.DataFrame:
+    """Does the answer depend on how many blocks move? For one size (``model``) of a
+    :func:`scaling_frame`, per cell: the three strategies ordered best first by their mean over seeds,
+    once per variant (``top-k``, ``every block``), and ``same order`` when every variant ranks them
+    alike. Empty unless at least two variants have runs of all three strategies."""
+    g = frame[(frame.model == model) & frame.strategy.isin(("Hybrid", *SINGLE))]
+    variants = [v for v, d in g.groupby("variant") if set(d.strategy) == {"Hybrid", *SINGLE}]
+    if len(variants) < 2:
+        return pd.DataFrame()
+    rows = []
+    for cell in cells:
+        if cell not in g:
+            continue
+        means = g[g.variant.isin(variants)].groupby(["variant", "strategy"])[cell].mean()
+        order = {v: tuple(means.loc[v].sort_values(ascending=False).index) for v in variants}
+        rows.append(
+            {
+                "cell": cell,
+                **{f"order, {v}": " > ".join(o) for v, o in order.items()},
+                "same order": len(set(order.values())) == 1,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+__all__ = ["CELLS", "headline", "variant", "scaling_frame", "hybrid_vs_best", "blocks_order"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hybridlib.analysis.scaling import headline, scaling_frame, variant
+from hybridlib.analysis.scaling import blocks_order, headline, scaling_frame, variant
 
 
 def test_variant_tells_the_equal_cost_track_from_every_block_and_heads():
@@ -29,3 +29,33 @@ def test_headline_reads_pooled_means_and_lareqa_summaries():
 def test_an_empty_grid_gives_an_empty_frame_with_the_key_columns():
     frame = scaling_frame([], [], None, {"m:L2": 3.5e6})
     assert frame.empty and {"model", "params", "strategy", "variant", "seed"} <= set(frame.columns)
+
+
+def _run(alpha: float, top_layers: int, seed: int, mono: float, cross: float) -> dict:
+    results = {
+        "miracl-hard": {"per_language": {"mean": {"nDCG@10": mono, "R@100": 0.9}}},
+        "mlqa-r": {"summary": {"Mo_mAP": mono, "Cr_mAP": cross, "Mul_mAP": 0.1}},
+    }
+    return {"config": {"model": "m:L2", "alpha": alpha, "seed": seed, "top_layers": top_layers}, "results": results}
+
+
+def test_blocks_order_compares_the_strategy_ranking_of_top_block_and_every_block():
+    # top-1: X-X-mono > Hybrid > X-Y on MIRACL, X-Y > Hybrid > X-X-mono cross-lingually;
+    # every block: the same MIRACL order (seed means), but Hybrid first cross-lingually
+    top = {1.0: (0.30, 0.05), 0.5: (0.25, 0.07), 0.0: (0.20, 0.08)}
+    every = {1.0: (0.40, 0.05), 0.5: (0.35, 0.09), 0.0: (0.30, 0.08)}
+    runs = [_run(a, 1, s, m + 0.01 * s, c) for a, (m, c) in top.items() for s in (0, 1)]
+    runs += [_run(a, 2, s, m - 0.01 * s, c) for a, (m, c) in every.items() for s in (0, 1)]
+    frame = scaling_frame(runs, [], None, {"m:L2": 3.5e6}, top_k=1)
+    order = blocks_order(frame, "m:L2", ("MIRACL-hard nDCG@10", "MLQA-R Cr mAP", "AfriQA nDCG@10")).set_index("cell")
+    assert list(order.index) == ["MIRACL-hard nDCG@10", "MLQA-R Cr mAP"], "a cell without results is skipped"
+    assert order.loc["MIRACL-hard nDCG@10", "order, top-1"] == "X-X-mono > Hybrid > X-Y"
+    assert bool(order.loc["MIRACL-hard nDCG@10", "same order"]), "the same ranking under both variants"
+    assert order.loc["MLQA-R Cr mAP", "order, every block"] == "Hybrid > X-Y > X-X-mono"
+    assert not bool(order.loc["MLQA-R Cr mAP", "same order"]), "Hybrid moves from second to first: not the same order"
+
+
+def test_blocks_order_needs_two_complete_variants():
+    runs = [_run(a, 1, 0, 0.2, 0.1) for a in (1.0, 0.5, 0.0)] + [_run(1.0, 2, 0, 0.3, 0.1)]
+    frame = scaling_frame(runs, [], None, {"m:L2": 3.5e6}, top_k=1)
+    assert blocks_order(frame, "m:L2", ("MIRACL-hard nDCG@10",)).empty, "every block has one strategy only"
