@@ -45,19 +45,15 @@ def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = N
 
 
 def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> None:
-    """Stored vs missing runs of a grid stage, the measured CPU time of the stored ones and an
-    estimate for the rest (the median stored trained run of the stage; nothing is computed)."""
+    """Stored vs missing runs of a grid stage, the measured wall time of the stored ones and an
+    estimate for the rest (each missing run at the median stored run that costs alike: same depth,
+    trained blocks and steps; else the stage's median trained run). Nothing is computed."""
     configs = grid_of(stage, p, seeds, depths)
-    stored, missing = grids.stored_grid(configs, p)
-    walls = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
-    median = sorted(walls)[len(walls) // 2] if walls else None
-    rest = (
-        f"~{missing * median / 3600:.1f} h at the median stored run ({median / 60:.0f} min)"
-        if median
-        else "no estimate"
-    )
+    stored, missing = grids.split_grid(configs, p)
+    estimate = grids.estimate_missing_seconds(stored, missing)
+    rest = f"~{estimate / 3600:.1f} h at the median stored run of each kind" if estimate is not None else "no estimate"
     spent = sum(r["wall_seconds"] for r in stored) / 3600
-    print(f"{stage}: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured); {missing} missing: {rest}")
+    print(f"{stage}: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured); {len(missing)} missing: {rest}")
 
 
 def main() -> None:

@@ -201,16 +201,49 @@ def run_config(cfg, preset: Preset) -> dict:
 
 def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
     """The stored records of ``configs`` (nothing is computed) and how many are not stored yet."""
+    stored, missing = split_grid(configs, preset)
+    return stored, len(missing)
+
+
+def split_grid(configs: list, preset: Preset) -> tuple[list[dict], list]:
+    """The stored records of ``configs`` and the configs not stored yet (nothing is computed)."""
     from hybridlib.runs.store import load_record
 
-    out, missing = [], 0
+    stored, missing = [], []
     for cfg in configs:
         rec = load_record(_kind(cfg), cfg, _data(cfg, preset), preset.results_subdir)
         if rec is None:
-            missing += 1
+            missing.append(cfg)
         else:
-            out.append(rec)
-    return out, missing
+            stored.append(rec)
+    return stored, missing
+
+
+def cost_class(config) -> tuple:
+    """Runs that cost alike on one machine: the same model (depth), trained blocks and step count
+    (a config object or a record's config dict)."""
+    get = config.get if isinstance(config, dict) else lambda key: getattr(config, key, None)
+    return get("model"), get("top_layers"), get("steps")
+
+
+def estimate_missing_seconds(stored: list[dict], missing: list) -> float | None:
+    """Wall seconds the ``missing`` configs should take here: each at the median ``wall_seconds`` of
+    the stored runs of its :func:`cost_class`, else of every stored trained run (steps > 0). ``None``
+    when nothing to estimate from is stored. Runs resumed across sessions count their last
+    session's wall time only, so this is a rough guide, not a budget."""
+    from statistics import median
+
+    by_class: dict[tuple, list[float]] = {}
+    for r in stored:
+        by_class.setdefault(cost_class(r["config"]), []).append(r["wall_seconds"])
+    trained = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
+    total = 0.0
+    for cfg in missing:
+        walls = by_class.get(cost_class(cfg)) or trained
+        if not walls:
+            return None
+        total += median(walls)
+    return total
 
 
 def _kind(cfg) -> str:

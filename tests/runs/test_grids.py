@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from hybridlib.models.registry import parse_name
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
@@ -54,3 +56,24 @@ def test_partial_grid_gives_cross_dataset_protocols_three_seeds_and_the_main_pro
     assert len(both) == 2 + 2 * 3 * 3, "a reference per protocol + 2 protocols x 3 strategies x 3 seeds"
     explicit = grids.partial_grid(p, ["mlqa-r>xquad-r"], seeds=[4])
     assert {c.seed for c in explicit if c.steps > 0} == {4}, "explicit seeds override each protocol's own"
+
+
+def _stored(model: str, top_layers: int, steps: int, wall: float) -> dict:
+    return {"config": {"model": model, "top_layers": top_layers, "steps": steps}, "wall_seconds": wall}
+
+
+def test_missing_runs_are_estimated_at_the_median_run_that_costs_alike():
+    stored = [_stored("m:L12", 1, 300, w) for w in (700.0, 800.0, 2000.0)]  # median 800
+    stored += [_stored("m:L2", 2, 300, 1600.0), _stored("m:L2", 1, 0, 50.0)]  # every block; a reference
+    missing = [
+        SimpleNamespace(model="m:L2", top_layers=2, steps=300),  # its class: 1600
+        SimpleNamespace(model="m:L12", top_layers=1, steps=300),  # its class: 800
+        SimpleNamespace(
+            model="m:L6", top_layers=1, steps=300
+        ),  # none alike: the median trained run (700, 800, 1600, 2000): 1200
+    ]
+    assert grids.estimate_missing_seconds(stored, missing) == 1600 + 800 + 1200, (
+        "an every-block run must not be estimated at the cost of a top-block run"
+    )
+    assert grids.estimate_missing_seconds(stored, []) == 0
+    assert grids.estimate_missing_seconds([], missing) is None, "nothing stored: no estimate"
