@@ -254,10 +254,13 @@ for cell in PANELS:
             + f" ({len(sig)} of {len(d)} sizes with a CI excluding 0).")
 if len(order):
     every_diffs = block_diffs[block_diffs.variant == "every block"]
+    n_every = min(len(v) for v in group_by_strategy(every_track).values())
     lines.append(f"{every_model} with every block trained: the strategies' order matches the top block's on "
                  f"{int(order['same order'].sum())} of {len(order)} cells; Hybrid − best single " + ", ".join(
                      f"{r.cell} {r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] (best {r['best single']})"
-                     for _, r in every_diffs.iterrows()) + ".")
+                     for _, r in every_diffs.iterrows())
+                 + f" ({n_every} seed(s) per strategy" + ("; one seed: the CIs cover question sampling only)." if n_every == 1
+                                                         else ")."))
 if power:
     mdd = power_table.loc["macro", ("miracl-hard", "MDD")]
     lines.append(f"MIRACL-hard can resolve a macro nDCG@10 difference of about {mdd:.3f} at 80% power at {power_model} "
