@@ -68,9 +68,8 @@ def test_missing_runs_are_estimated_at_the_median_run_that_costs_alike():
     missing = [
         SimpleNamespace(model="m:L2", top_layers=2, steps=300),  # its class: 1600
         SimpleNamespace(model="m:L12", top_layers=1, steps=300),  # its class: 800
-        SimpleNamespace(
-            model="m:L6", top_layers=1, steps=300
-        ),  # none alike: the median trained run (700, 800, 1600, 2000): 1200
+        # none alike: the median trained run (700, 800, 1600, 2000): 1200
+        SimpleNamespace(model="m:L6", top_layers=1, steps=300),
     ]
     assert grids.estimate_missing_seconds(stored, missing) == 1600 + 800 + 1200, (
         "an every-block run must not be estimated at the cost of a top-block run"
