@@ -71,3 +71,18 @@ def group_by_strategy(records: list[dict]) -> dict[str, list[dict]]:
 
 
 __all__ = ["summary_frame", "per_language", "per_query", "group_by_strategy"]
+
+
+def order_agreement(means: pd.Series, group: str, label_of=str) -> dict:
+    """Does each group rank the strategies alike? ``means`` is indexed by (``group``, ``strategy``)
+    (means over seeds). Returns one table row: per group the strategies best first, joined with
+    ``" > "`` under ``"order, <label_of(group)>"``, and ``"same order"``: True when every group ranks
+    them identically (ties keep the index order)."""
+    order = {
+        g: tuple(m.droplevel(group).sort_values(ascending=False, kind="stable").index)
+        for g, m in means.groupby(level=group, sort=True)
+    }
+    return {
+        **{f"order, {label_of(g)}": " > ".join(o) for g, o in order.items()},
+        "same order": len(set(order.values())) == 1,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hybridlib.analysis.aggregate import order_agreement
 from hybridlib.analysis.inference import hierarchical_bootstrap
 from hybridlib.analysis.scorecard import strategy_sample
 from hybridlib.train.strategy import label
@@ -118,14 +119,7 @@ def blocks_order(frame: pd.DataFrame, model: str, cells: tuple[str, ...]) -> pd.
         if cell not in g:
             continue
         means = g[g.variant.isin(variants)].groupby(["variant", "strategy"])[cell].mean()
-        order = {v: tuple(means.loc[v].sort_values(ascending=False).index) for v in variants}
-        rows.append(
-            {
-                "cell": cell,
-                **{f"order, {v}": " > ".join(o) for v, o in order.items()},
-                "same order": len(set(order.values())) == 1,
-            }
-        )
+        rows.append({"cell": cell, **order_agreement(means, "variant")})
     return pd.DataFrame(rows)
 
 

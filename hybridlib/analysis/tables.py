@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hybridlib.analysis.aggregate import order_agreement
 from hybridlib.analysis.stats import fmt_ci
 
 LAREQA_COLUMNS = ("Mo_mAP", "Mo_R@1", "Cr_mAP", "Cr_R@1", "Mul_mAP", "Mul_R@10", "RD")
@@ -293,17 +294,6 @@ def bridge_table(records: list[dict], columns=("Mo_mAP", "Cr_mAP", "Mul_mAP")) -
     agree = []
     for ds in sorted({r["dataset"] for r in rows}):
         for c in columns:
-            order = {
-                k: tuple(means.loc[(k, ds)][c].sort_values(ascending=False).index)
-                for k in sorted(means.index.get_level_values("blocks").unique())
-                if (k, ds) in means.index.droplevel("strategy")
-            }
-            agree.append(
-                {
-                    "dataset": ds,
-                    "metric": c,
-                    **{f"order, {k} blocks": " > ".join(o) for k, o in order.items()},
-                    "same order": len(set(order.values())) == 1,
-                }
-            )
+            of_ds = means.xs(ds, level="dataset")[c]
+            agree.append({"dataset": ds, "metric": c, **order_agreement(of_ds, "blocks", lambda k: f"{k} blocks")})
     return means, pd.DataFrame(agree)
