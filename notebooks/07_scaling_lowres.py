@@ -48,7 +48,7 @@ import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.inference import power_by_language
-from hybridlib.analysis.scaling import blocks_order, hybrid_vs_best, scaling_frame, variant
+from hybridlib.analysis.scaling import answer, blocks_order, hybrid_vs_best, scaling_frame, variant
 from hybridlib.analysis.scorecard import scorecard, scorecard_summary, strategy_sample
 from hybridlib.analysis.stats import fmt_ci, mean_ci
 from hybridlib.models.registry import depth_family_params, parse_name
@@ -234,7 +234,7 @@ block_diffs.round(4) if len(block_diffs) else print("no variant has all three st
 # ## What the numbers say
 
 # %%
-lines = []
+lines = ["Top-block track (a difference counts when its CI excludes 0). " + answer(diffs)]
 for m in models:
     g = runs[(runs.model == m) & (runs.variant != "every block")]
     if not {"X-X-mono", "X-Y", "Hybrid", "untrained"} <= set(g.strategy):

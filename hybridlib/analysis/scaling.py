@@ -123,4 +123,41 @@ def blocks_order(frame: pd.DataFrame, model: str, cells: tuple[str, ...]) -> pd.
     return pd.DataFrame(rows)
 
 
-__all__ = ["CELLS", "headline", "variant", "scaling_frame", "hybrid_vs_best", "blocks_order"]
+MONO_CELLS = ("MIRACL-hard nDCG@10", "MIRACL-hard R@100", "MIRACL nDCG@10", "TyDi nDCG@10", "MLQA-R Mo mAP",
+              "XQuAD-R Mo mAP")  # fmt: skip
+
+
+def answer(diffs: pd.DataFrame) -> str:
+    """The scaling question answered from the Hybrid − better-single-strategy table (one row per size ×
+    cell: ``model``, ``params``, ``cell``, ``diff``, ``ci_low``, ``ci_high``). Per size, smallest first,
+    what Hybrid does against the better single strategy, counting only CIs that exclude 0: "trades
+    monolingual for cross-lingual" (resolved below on a monolingual cell, ``MONO_CELLS``, and above on
+    a cross-lingual one), "costs monolingual" / "gains cross-lingual" / "loses cross-lingual" /
+    "gains monolingual" alone, or "no resolved difference"; then whether the largest size differs
+    from the smallest."""
+    if diffs.empty:
+        return "No size has runs of every strategy yet."
+    verdicts = {}
+    for model, d in diffs.sort_values("params").groupby("model", sort=False):
+        mono, cross = d[d.cell.isin(MONO_CELLS)], d[~d.cell.isin(MONO_CELLS)]
+        found = {
+            "costs monolingual": (mono.ci_high < 0).any(),
+            "gains monolingual": (mono.ci_low > 0).any(),
+            "gains cross-lingual": (cross.ci_low > 0).any(),
+            "loses cross-lingual": (cross.ci_high < 0).any(),
+        }
+        if found["costs monolingual"] and found["gains cross-lingual"]:
+            verdicts[model] = "trades monolingual for cross-lingual"
+        else:
+            verdicts[model] = " and ".join(k for k, v in found.items() if v) or "no resolved difference"
+    sizes = list(verdicts)
+    text = "Hybrid against the better single strategy, by size: " + "; ".join(f"{m} {v}" for m, v in verdicts.items())
+    if len(sizes) > 1 and verdicts[sizes[0]] != verdicts[sizes[-1]]:
+        return (
+            text
+            + f". The answer changes with size: {verdicts[sizes[0]]} at {sizes[0]}, {verdicts[sizes[-1]]} at {sizes[-1]}."
+        )
+    return text + ". The answer is the same at the smallest and the largest size."
+
+
+__all__ = ["CELLS", "headline", "variant", "scaling_frame", "hybrid_vs_best", "blocks_order", "answer", "MONO_CELLS"]

@@ -59,3 +59,32 @@ def test_blocks_order_needs_two_complete_variants():
     runs = [_run(a, 1, 0, 0.2, 0.1) for a in (1.0, 0.5, 0.0)] + [_run(1.0, 2, 0, 0.3, 0.1)]
     frame = scaling_frame(runs, [], None, {"m:L2": 3.5e6}, top_k=1)
     assert blocks_order(frame, "m:L2", ("MIRACL-hard nDCG@10",)).empty, "every block has one strategy only"
+
+
+def _diff(model: str, params: float, cell: str, low: float, high: float) -> dict:
+    return {"model": model, "params": params, "cell": cell, "diff": (low + high) / 2, "ci_low": low, "ci_high": high}
+
+
+def test_answer_names_the_planted_trade_off_per_size_and_says_it_changes():
+    import pandas as pd
+
+    from hybridlib.analysis.scaling import answer
+
+    diffs = pd.DataFrame(
+        [
+            _diff("m:L12", 21e6, "MIRACL-hard nDCG@10", -0.005, 0.007),  # listed first: sorted by params
+            _diff("m:L12", 21e6, "MLQA-R Cr mAP", -0.002, 0.001),
+            _diff("m:L2", 3.5e6, "MIRACL-hard nDCG@10", -0.05, -0.03),
+            _diff("m:L2", 3.5e6, "MLQA-R Cr mAP", 0.002, 0.006),
+            _diff("m:L4", 7e6, "MIRACL-hard nDCG@10", -0.02, -0.01),
+            _diff("m:L4", 7e6, "AfriQA nDCG@10", -0.01, -0.005),
+        ]
+    )
+    text = answer(diffs)
+    assert "m:L2 trades monolingual for cross-lingual" in text, text
+    assert "m:L4 costs monolingual and loses cross-lingual" in text, text
+    assert "m:L12 no resolved difference" in text, text
+    assert text.index("m:L2") < text.index("m:L4") < text.index("m:L12"), "sizes read smallest first"
+    assert "changes with size" in text, text
+    assert "same at the smallest and the largest" in answer(diffs[diffs.model == "m:L12"]), "one size cannot change"
+    assert answer(diffs.iloc[0:0]).startswith("No size"), "an empty table says so"
