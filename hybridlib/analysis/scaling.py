@@ -130,33 +130,31 @@ MONO_CELLS = ("MIRACL-hard nDCG@10", "MIRACL-hard R@100", "MIRACL nDCG@10", "TyD
 def answer(diffs: pd.DataFrame) -> str:
     """The scaling question answered from the Hybrid − better-single-strategy table (one row per size ×
     cell: ``model``, ``params``, ``cell``, ``diff``, ``ci_low``, ``ci_high``). Per size, smallest first,
-    what Hybrid does against the better single strategy, counting only CIs that exclude 0: "trades
-    monolingual for cross-lingual" (resolved below on a monolingual cell, ``MONO_CELLS``, and above on
-    a cross-lingual one), "costs monolingual" / "gains cross-lingual" / "loses cross-lingual" /
-    "gains monolingual" alone, or "no resolved difference"; then whether the largest size differs
-    from the smallest."""
+    what Hybrid does against the better single strategy, counting only CIs that exclude 0: "costs
+    monolingual" / "gains monolingual" (a cell of ``MONO_CELLS``), "gains cross-lingual" / "loses
+    cross-lingual" (any other cell), each naming its sets, or "no resolved difference"; a size that
+    costs monolingual and gains cross-lingual is said to trade one for the other. Then whether the
+    answer at the largest size differs from the smallest."""
     if diffs.empty:
         return "No size has runs of every strategy yet."
     verdicts = {}
     for model, d in diffs.sort_values("params").groupby("model", sort=False):
-        mono, cross = d[d.cell.isin(MONO_CELLS)], d[~d.cell.isin(MONO_CELLS)]
-        found = {
-            "costs monolingual": (mono.ci_high < 0).any(),
-            "gains monolingual": (mono.ci_low > 0).any(),
-            "gains cross-lingual": (cross.ci_low > 0).any(),
-            "loses cross-lingual": (cross.ci_high < 0).any(),
+        mono = d.cell.isin(MONO_CELLS)
+        effects = {
+            "costs monolingual": d[mono & (d.ci_high < 0)],
+            "gains monolingual": d[mono & (d.ci_low > 0)],
+            "gains cross-lingual": d[~mono & (d.ci_low > 0)],
+            "loses cross-lingual": d[~mono & (d.ci_high < 0)],
         }
-        if found["costs monolingual"] and found["gains cross-lingual"]:
-            verdicts[model] = "trades monolingual for cross-lingual"
-        else:
-            verdicts[model] = " and ".join(k for k, v in found.items() if v) or "no resolved difference"
+        named = [f"{k} ({', '.join(c.rsplit(' ', 1)[0] for c in e.cell)})" for k, e in effects.items() if len(e)]
+        trades = len(effects["costs monolingual"]) and len(effects["gains cross-lingual"])
+        verdicts[model] = ("trades monolingual for cross-lingual: " if trades else "") + (
+            " and ".join(named) or "no resolved difference"
+        )
     sizes = list(verdicts)
     text = "Hybrid against the better single strategy, by size: " + "; ".join(f"{m} {v}" for m, v in verdicts.items())
     if len(sizes) > 1 and verdicts[sizes[0]] != verdicts[sizes[-1]]:
-        return (
-            text
-            + f". The answer changes with size: {verdicts[sizes[0]]} at {sizes[0]}, {verdicts[sizes[-1]]} at {sizes[-1]}."
-        )
+        return text + f". The answer changes with size from {sizes[0]} to {sizes[-1]}."
     return text + ". The answer is the same at the smallest and the largest size."
 
 

@@ -81,8 +81,11 @@ def test_answer_names_the_planted_trade_off_per_size_and_says_it_changes():
         ]
     )
     text = answer(diffs)
-    assert "m:L2 trades monolingual for cross-lingual" in text, text
-    assert "m:L4 costs monolingual and loses cross-lingual" in text, text
+    assert (
+        "m:L2 trades monolingual for cross-lingual: costs monolingual (MIRACL-hard) and gains cross-lingual (MLQA-R Cr)"
+        in text
+    ), text
+    assert "m:L4 costs monolingual (MIRACL-hard) and loses cross-lingual (AfriQA)" in text, text
     assert "m:L12 no resolved difference" in text, text
     assert text.index("m:L2") < text.index("m:L4") < text.index("m:L12"), "sizes read smallest first"
     assert "changes with size" in text, text
