@@ -3,6 +3,9 @@ per-query values averaged over seeds (for paired tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from hybridlib.runs.store import arrays_of
@@ -70,10 +73,7 @@ def group_by_strategy(records: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-__all__ = ["summary_frame", "per_language", "per_query", "group_by_strategy"]
-
-
-def order_agreement(means: pd.Series, group: str, label_of=str) -> dict:
+def order_agreement(means: pd.Series, group: str, label_of: Callable[[Any], str] = str) -> dict:
     """Does each group rank the strategies alike? ``means`` is indexed by (``group``, ``strategy``)
     (means over seeds). Returns one table row: per group the strategies best first, joined with
     ``" > "`` under ``"order, <label_of(group)>"``, and ``"same order"``: True when every group ranks
@@ -86,3 +86,6 @@ def order_agreement(means: pd.Series, group: str, label_of=str) -> dict:
         **{f"order, {label_of(g)}": " > ".join(o) for g, o in order.items()},
         "same order": len(set(order.values())) == 1,
     }
+
+
+__all__ = ["summary_frame", "per_language", "per_query", "group_by_strategy", "order_agreement"]

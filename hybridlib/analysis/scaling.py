@@ -123,8 +123,10 @@ def blocks_order(frame: pd.DataFrame, model: str, cells: tuple[str, ...]) -> pd.
     return pd.DataFrame(rows)
 
 
-MONO_CELLS = ("MIRACL-hard nDCG@10", "MIRACL-hard R@100", "MIRACL nDCG@10", "TyDi nDCG@10", "MLQA-R Mo mAP",
-              "XQuAD-R Mo mAP")  # fmt: skip
+# monolingual cells: the monolingual sets (MIRACL, TyDi) and the Mo setting of XQuAD-R / MLQA-R
+MONO_CELLS = tuple(
+    c for c, (task, setting, _) in CELLS.items() if setting == "mono" or task.startswith(("miracl", "tydi"))
+)
 
 
 def answer(diffs: pd.DataFrame) -> str:

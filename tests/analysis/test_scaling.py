@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hybridlib.analysis.scaling import blocks_order, headline, scaling_frame, variant
+import pandas as pd
+
+from hybridlib.analysis.scaling import answer, blocks_order, headline, scaling_frame, variant
 
 
 def test_variant_tells_the_equal_cost_track_from_every_block_and_heads():
@@ -66,10 +68,6 @@ def _diff(model: str, params: float, cell: str, low: float, high: float) -> dict
 
 
 def test_answer_names_the_planted_trade_off_per_size_and_says_it_changes():
-    import pandas as pd
-
-    from hybridlib.analysis.scaling import answer
-
     diffs = pd.DataFrame(
         [
             _diff("m:L12", 21e6, "MIRACL-hard nDCG@10", -0.005, 0.007),  # listed first: sorted by params
