@@ -77,14 +77,16 @@ def order_agreement(means: pd.Series, group: str, label_of: Callable[[Any], str]
     """Does each group rank the strategies alike? ``means`` is indexed by (``group``, ``strategy``)
     (means over seeds). Returns one table row: per group the strategies best first, joined with
     ``" > "`` under ``"order, <label_of(group)>"``, and ``"same order"``: True when every group ranks
-    them identically (ties keep the index order)."""
+    them identically (ties keep the index order), None when there is nothing to compare (one group, or
+    groups with different sets of strategies, as while a grid is still running)."""
     order = {
         g: tuple(m.droplevel(group).sort_values(ascending=False, kind="stable").index)
         for g, m in means.groupby(level=group, sort=True)
     }
+    comparable = len(order) > 1 and len({frozenset(o) for o in order.values()}) == 1
     return {
         **{f"order, {label_of(g)}": " > ".join(o) for g, o in order.items()},
-        "same order": len(set(order.values())) == 1,
+        "same order": len(set(order.values())) == 1 if comparable else None,
     }
 
 

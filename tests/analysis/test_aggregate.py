@@ -22,3 +22,10 @@ def test_order_agreement_flags_a_swap_and_keeps_ties_in_index_order():
     assert order_agreement(swapped, "group")["same order"] is False, "group b puts X-Y first"
     tied = _means([("a", "X-Y", 0.5), ("a", "Hybrid", 0.5)])
     assert order_agreement(tied, "group")["order, a"] == "X-Y > Hybrid", "a tie keeps the index order (stable sort)"
+
+
+def test_order_agreement_has_nothing_to_compare_with_one_group_or_unequal_strategy_sets():
+    one = _means([("a", "X-Y", 0.3), ("a", "Hybrid", 0.5)])
+    assert order_agreement(one, "group")["same order"] is None, "one group: no agreement to report"
+    partial = _means([("a", "X-Y", 0.3), ("a", "Hybrid", 0.5), ("b", "X-Y", 0.2)])
+    assert order_agreement(partial, "group")["same order"] is None, "group b lacks Hybrid: not comparable yet"
