@@ -47,10 +47,11 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.analysis.aggregate import summary_frame
+from hybridlib.analysis.bridge import bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
 from hybridlib.analysis.stats import mean_ci
-from hybridlib.analysis.tables import bridge_table, finetune_table, per_language_vs_paper, table1
+from hybridlib.analysis.tables import finetune_table, per_language_vs_paper, table1
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
 from hybridlib.notebook.study import variant_name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hybridlib.analysis.aggregate import order_agreement
 from hybridlib.analysis.stats import fmt_ci
 
 LAREQA_COLUMNS = ("Mo_mAP", "Mo_R@1", "Cr_mAP", "Cr_R@1", "Mul_mAP", "Mul_R@10", "RD")
@@ -269,31 +268,3 @@ def miracl_vs_paper(
         langs = [lang for lang in mean_over if lang in out.index]
         out.loc[f"mean over {'/'.join(langs)}"] = out.loc[langs].mean()
     return out
-
-
-def bridge_table(records: list[dict], columns=("Mo_mAP", "Cr_mAP", "Mul_mAP")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The bridge runs (same steps, every block vs top-k): per (blocks trained, dataset, strategy) the
-    mean over seeds of ``columns``; and per (dataset, column) whether the strategies' order agrees."""
-    from hybridlib.train.strategy import label
-
-    rows = [
-        {
-            "blocks": r["config"]["top_layers"],
-            "dataset": ds,
-            "strategy": label(r["config"]),
-            "seed": r["config"]["seed"],
-            **{c: r["results"][ds]["summary"][c] for c in columns},
-        }
-        for r in records
-        for ds in ("xquad-r", "mlqa-r")
-        if ds in r["results"]
-    ]
-    if not rows:
-        return pd.DataFrame(), pd.DataFrame()
-    means = pd.DataFrame(rows).groupby(["blocks", "dataset", "strategy"])[list(columns)].mean()
-    agree = []
-    for ds in sorted({r["dataset"] for r in rows}):
-        for c in columns:
-            of_ds = means.xs(ds, level="dataset")[c]
-            agree.append({"dataset": ds, "metric": c, **order_agreement(of_ds, "blocks", lambda k: f"{k} blocks")})
-    return means, pd.DataFrame(agree)

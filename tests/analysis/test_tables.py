@@ -58,26 +58,6 @@ def test_table1_sets_the_papers_means_beside_ours():
     assert t.loc[("Hybrid", "ours (2 seeds)"), "Mo_mAP"].startswith("0.7000")
 
 
-def test_bridge_table_says_whether_the_strategies_order_agrees():
-    from hybridlib.analysis.tables import bridge_table
-
-    def run(blocks, alpha, seed, mul):
-        return {
-            "config": {"top_layers": blocks, "alpha": alpha, "seed": seed},
-            "results": {"xquad-r": {"summary": {"Mo_mAP": 0.5, "Cr_mAP": 0.4, "Mul_mAP": mul}}},
-        }
-
-    full = [run(12, 1.0, 0, 0.30), run(12, 0.0, 0, 0.50), run(12, 0.5, 0, 0.45)]
-    same = [run(2, 1.0, 0, 0.31), run(2, 0.0, 0, 0.52), run(2, 0.5, 0, 0.40)]
-    flipped = [run(2, 1.0, 0, 0.60), run(2, 0.0, 0, 0.52), run(2, 0.5, 0, 0.40)]
-    means, agree = bridge_table(full + same)
-    assert means.loc[(12, "xquad-r", "X-Y"), "Mul_mAP"] == 0.50
-    row = agree[(agree.dataset == "xquad-r") & (agree.metric == "Mul_mAP")].iloc[0]
-    assert row["same order"] and row["order, 12 blocks"] == "X-Y > Hybrid > X-X-mono"
-    _, agree = bridge_table(full + flipped)
-    assert not agree[agree.metric == "Mul_mAP"]["same order"].iloc[0], "X-X-mono first with 2 blocks: orders differ"
-
-
 def test_alpha_trend_recovers_a_planted_slope_and_finds_none_where_there_is_none():
     from hybridlib.analysis.tables import alpha_trend
 

@@ -1,0 +1,93 @@
+"""The bridge to full fine-tuning: strategy orders and pairwise differences across ways of training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridlib.analysis.bridge import agreement, bridge_differences, bridge_table
+from hybridlib.runs.store import cached_run
+
+ALPHA = {"X-X-mono": 1.0, "X-Y": 0.0, "Hybrid": 0.5}
+LANGS = ("en", "de", "ar")
+# planted means per (blocks trained, strategy): (mono, cross, multi)
+MEANS = {
+    12: {"X-X-mono": (0.8, 0.5, 0.4), "X-Y": (0.7, 0.6, 0.5), "Hybrid": (0.7, 0.6, 0.5)},
+    2: {"X-X-mono": (0.6, 0.6, 0.4), "X-Y": (0.7, 0.6, 0.5), "Hybrid": (0.7, 0.6, 0.5)},
+}
+
+
+def test_bridge_table_says_whether_the_strategies_order_agrees():
+    def run(blocks, alpha, seed, mul):
+        return {
+            "config": {"top_layers": blocks, "alpha": alpha, "seed": seed},
+            "results": {"xquad-r": {"summary": {"Mo_mAP": 0.5, "Cr_mAP": 0.4, "Mul_mAP": mul}}},
+        }
+
+    full = [run(12, 1.0, 0, 0.30), run(12, 0.0, 0, 0.50), run(12, 0.5, 0, 0.45)]
+    same = [run(2, 1.0, 0, 0.31), run(2, 0.0, 0, 0.52), run(2, 0.5, 0, 0.40)]
+    flipped = [run(2, 1.0, 0, 0.60), run(2, 0.0, 0, 0.52), run(2, 0.5, 0, 0.40)]
+    means, agree = bridge_table(full + same)
+    assert means.loc[(12, "xquad-r", "X-Y"), "Mul_mAP"] == 0.50
+    row = agree[(agree.dataset == "xquad-r") & (agree.metric == "Mul_mAP")].iloc[0]
+    assert row["same order"] and row["order, 12 blocks"] == "X-Y > Hybrid > X-X-mono"
+    _, agree = bridge_table(full + flipped)
+    assert not agree[agree.metric == "Mul_mAP"]["same order"].iloc[0], "X-X-mono first with 2 blocks: orders differ"
+
+
+def test_agreement_reads_the_signs_of_the_cis():
+    assert agreement({12: 1, 2: 1}) == "agree"
+    assert agreement({12: -1, 2: 1}) == "disagree"
+    assert agreement({12: -1, 2: 0}) == "resolved with 12 blocks only"
+    assert agreement({12: 0, 2: 0}) == "neither resolved"
+
+
+@pytest.fixture(scope="module")
+def bridge_runs(tmp_path_factory):
+    """2 seeds per (blocks, strategy) on a toy XQuAD-R: per seed, question difficulty shared by the
+    strategies (so a planted zero is exactly zero on average), plus independent noise on Mo and Mul."""
+    import os
+
+    os.environ["HYBRIDLIB_RESULTS"] = str(tmp_path_factory.mktemp("bridge-results"))
+    rng = np.random.default_rng(0)
+    n = 150
+    ids = np.array([f"{lang}/q{i}" for lang in LANGS for i in range(n)])
+    runs = []
+    for blocks, of_blocks in MEANS.items():
+        for seed in range(2):
+            shared = np.tile(rng.normal(0, 0.05, n), len(LANGS))
+            for strategy, means in of_blocks.items():
+                arrays = {}
+                for setting, mean, sd in zip(("mono", "cross", "multi"), means, (0.01, 0.0, 0.01)):
+                    arrays[f"xquad-r/{setting}/query_id"] = ids
+                    arrays[f"xquad-r/{setting}/mAP"] = mean + shared + rng.normal(0, sd, len(ids))
+                cfg = {"protocol": "bridge", "top_layers": blocks, "alpha": ALPHA[strategy], "seed": seed}
+                runs.append(
+                    cached_run("bridge", cfg, lambda a=arrays: ({"xquad-r": {"summary": {}}}, a, {}), {"e": "p"})
+                )
+    return runs
+
+
+def _row(diffs, metric, comparison):
+    row = diffs[(diffs.metric == metric) & (diffs.comparison == comparison)]
+    assert len(row) == 1, f"one row for {metric} / {comparison}"
+    return row.iloc[0]
+
+
+def test_bridge_differences_recover_planted_agreements(bridge_runs):
+    diffs = bridge_differences(bridge_runs, n_boot=500)
+    assert set(diffs.dataset) == {"xquad-r"}, "only the dataset the runs hold"
+    assert len(diffs) == 3 * 3, "three metrics x three pairs"
+    mo = _row(diffs, "Mo_mAP", "Hybrid − X-X-mono")
+    assert abs(mo["12 blocks"] + 0.1) < 0.005 and abs(mo["2 blocks"] - 0.1) < 0.005, mo.to_dict()
+    assert mo.agreement == "disagree", "−0.1 with every block, +0.1 with two: opposite resolved signs"
+    assert _row(diffs, "Mul_mAP", "Hybrid − X-X-mono").agreement == "agree", "+0.1 under both"
+    assert _row(diffs, "Cr_mAP", "X-X-mono − X-Y").agreement == "resolved with 12 blocks only", "−0.1, then 0"
+    none = _row(diffs, "Cr_mAP", "Hybrid − X-Y")
+    assert none.agreement == "neither resolved" and abs(none["12 blocks"]) < 1e-12, "a planted zero, exactly"
+    assert none["12 blocks CI"] != "[+0.0000, +0.0000]", "seeds resampled per strategy: seed noise widens the CI"
+
+
+def test_a_half_run_bridge_has_no_differences(bridge_runs):
+    half = [r for r in bridge_runs if not (r["config"]["top_layers"] == 2 and r["config"]["alpha"] == 0.5)]
+    assert bridge_differences(half, n_boot=50).empty, "two blocks lack Hybrid: nothing to compare"
