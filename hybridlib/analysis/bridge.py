@@ -22,6 +22,11 @@ PAIRS = (("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-X-mono", "X-Y"))
 STRATEGIES = frozenset(s for pair in PAIRS for s in pair)
 
 
+def blocks(k: int) -> str:
+    """How a way of training is named in the tables: ``"12 blocks"``, ``"1 block"``."""
+    return f"{k} block" if k == 1 else f"{k} blocks"
+
+
 def bridge_table(records: list[dict], columns=("Mo_mAP", "Cr_mAP", "Mul_mAP")) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The bridge runs (same steps, every block vs top-k): per (blocks trained, dataset, strategy) the
     mean over seeds of ``columns``; and per (dataset, column) whether the strategies' order agrees."""
@@ -44,7 +49,7 @@ def bridge_table(records: list[dict], columns=("Mo_mAP", "Cr_mAP", "Mul_mAP")) -
     for ds in sorted({r["dataset"] for r in rows}):
         for c in columns:
             of_ds = means.xs(ds, level="dataset")[c]
-            agree.append({"dataset": ds, "metric": c, **order_agreement(of_ds, "blocks", lambda k: f"{k} blocks")})
+            agree.append({"dataset": ds, "metric": c, **order_agreement(of_ds, "blocks", blocks)})
     return means, pd.DataFrame(agree)
 
 
@@ -59,12 +64,12 @@ def agreement(signs: dict[int, int]) -> str:
         return "neither resolved"
     if len(resolved) == len(signs):
         return "agree"
-    return "resolved with " + " and ".join(f"{k} blocks" for k in sorted(resolved)) + " only"
+    return "resolved with " + " and ".join(blocks(k) for k in sorted(resolved)) + " only"
 
 
 def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000) -> pd.DataFrame:
-    """Per (dataset, metric, pair of strategies): A − B within each way of training (``<k> blocks``,
-    with ``<k> blocks CI`` the 95% two-level bootstrap interval of the tables' macro mAP), and the
+    """Per (dataset, metric, pair of strategies): A − B within each way of training (column
+    :func:`blocks`, with ``<blocks> CI`` the 95% two-level bootstrap interval of the tables' macro mAP), and the
     :func:`agreement` of the two. Only ways of training with runs of all three strategies count;
     empty unless two of them do (a half-run bridge has nothing to compare)."""
     groups: dict[int, dict[str, list[dict]]] = {}
@@ -84,12 +89,12 @@ def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000
                 for k, g in complete.items():
                     sa, sb = (strategy_sample(g[s], ds, setting, "mAP", subdir) for s in (a, b))
                     d = hierarchical_bootstrap(sa, sb, n_boot=n_boot)
-                    row[f"{k} blocks"] = d.estimate
-                    row[f"{k} blocks CI"] = f"[{d.low:+.4f}, {d.high:+.4f}]"
+                    row[blocks(k)] = d.estimate
+                    row[f"{blocks(k)} CI"] = f"[{d.low:+.4f}, {d.high:+.4f}]"
                     signs[k] = 1 if d.low > 0 else -1 if d.high < 0 else 0
                 row["agreement"] = agreement(signs)
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-__all__ = ["bridge_table", "bridge_differences", "agreement"]
+__all__ = ["bridge_table", "bridge_differences", "agreement", "blocks"]

@@ -40,6 +40,7 @@ def test_agreement_reads_the_signs_of_the_cis():
     assert agreement({12: -1, 2: 1}) == "disagree"
     assert agreement({12: -1, 2: 0}) == "resolved with 12 blocks only"
     assert agreement({12: 0, 2: 0}) == "neither resolved"
+    assert agreement({12: 0, 1: 1}) == "resolved with 1 block only"
 
 
 @pytest.fixture(scope="module")
