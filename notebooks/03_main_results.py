@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.analysis.aggregate import summary_frame
-from hybridlib.analysis.bridge import bridge_table
+from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
 from hybridlib.analysis.stats import mean_ci
@@ -183,6 +183,15 @@ print(f"bridge: {len(bridge)} runs stored, {bridge_missing} not yet run"
 bridge_order
 
 # %% [markdown]
+# An order of three means can flip on differences far inside the noise. The same question with
+# evidence: each pairwise difference within each way of training, its two-level bootstrap 95% CI
+# (seeds, then question clusters), and whether the differences resolved from 0 agree in sign.
+
+# %%
+bridge_diffs = bridge_differences(bridge, P.results_subdir, n_boot=n_boot)
+bridge_diffs.round(4) if len(bridge_diffs) else print("no two ways of training have all three strategies yet")
+
+# %% [markdown]
 # ## The paper's claims, tested (primary track)
 #
 # One Holm family per table; superiority one-sided, "best or close" a non-inferiority test with
@@ -208,6 +217,14 @@ print(f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicte
 for r in claims.itertuples():
     print(f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
           f"-> {r.verdict}")
+if len(bridge_diffs):
+    tally = bridge_diffs.agreement.value_counts()
+    same = bridge_order["same order"]
+    print(f"Bridge ({len(bridge)} runs): the strategies' order by mean is the same in {int(same.sum())} of {len(same)} "
+          f"(dataset, metric) cells; of {len(bridge_diffs)} pairwise differences, "
+          + ", ".join(f"{n} {a}" for a, n in tally.items())
+          + f" (95% CIs; {bridge_diffs.seeds.min()} seed(s) per strategy"
+          + (", so the CIs hold question sampling only, not seed variance)." if bridge_diffs.seeds.min() == 1 else ")."))
 record(variant_name("03_main_results", {"protocol": protocol}) if cross_dataset else "03_main_results", preset, {
     "protocol": protocol,
     "primary": primary,
@@ -216,4 +233,5 @@ record(variant_name("03_main_results", {"protocol": protocol}) if cross_dataset 
     "verdicts": dict(zip(claims.claim + " | " + claims.dataset + " | " + claims.comparison, claims.verdict)),
     "bridge_runs": len(bridge),
     "bridge_same_order": bridge_order["same order"].tolist() if len(bridge_order) else [],
+    "bridge_agreement": bridge_diffs.agreement.tolist() if len(bridge_diffs) else [],
 })

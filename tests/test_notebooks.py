@@ -57,6 +57,9 @@ def test_03_main_results(run):
     assert any(k.startswith("Unseen languages") for k in v["verdicts"])
     assert v["bridge_runs"] == 2 * 3, "smoke bridge: every block and the top block x three strategies x one seed"
     assert len(v["bridge_same_order"]) == 2 * 3, "an order verdict per dataset and metric (Mo, Cr, Mul)"
+    verdicts = {"agree", "disagree", "neither resolved", "resolved with 2 blocks only", "resolved with 1 block only"}
+    assert len(v["bridge_agreement"]) == 2 * 3 * 3, "per dataset, metric and pair of strategies"
+    assert set(v["bridge_agreement"]) <= verdicts, v["bridge_agreement"]
     for model in ("XLM-R", "LaBSE"):
         s = v["scorecard"][model]
         assert s["cells"] > 0 and 0 <= s["reproduced"] <= s["same_sign"] <= s["cells"]

@@ -70,8 +70,10 @@ def agreement(signs: dict[int, int]) -> str:
 def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000) -> pd.DataFrame:
     """Per (dataset, metric, pair of strategies): A − B within each way of training (column
     :func:`blocks`, with ``<blocks> CI`` the 95% two-level bootstrap interval of the tables' macro mAP), and the
-    :func:`agreement` of the two. Only ways of training with runs of all three strategies count;
-    empty unless two of them do (a half-run bridge has nothing to compare)."""
+    :func:`agreement` of the two; ``seeds``: the fewest seeds behind any of the strategies compared
+    (with one, the bootstrap has no seed level to resample: the CIs then hold question sampling
+    only). Only ways of training with runs of all three strategies count; empty unless two of them
+    do (a half-run bridge has nothing to compare)."""
     groups: dict[int, dict[str, list[dict]]] = {}
     for r in records:
         groups.setdefault(r["config"]["top_layers"], {}).setdefault(label(r["config"]), []).append(r)
@@ -92,6 +94,7 @@ def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000
                     row[blocks(k)] = d.estimate
                     row[f"{blocks(k)} CI"] = f"[{d.low:+.4f}, {d.high:+.4f}]"
                     signs[k] = 1 if d.low > 0 else -1 if d.high < 0 else 0
+                row["seeds"] = min(len(g[s]) for g in complete.values() for s in (a, b))
                 row["agreement"] = agreement(signs)
                 rows.append(row)
     return pd.DataFrame(rows)

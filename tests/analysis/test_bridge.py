@@ -79,6 +79,7 @@ def test_bridge_differences_recover_planted_agreements(bridge_runs):
     diffs = bridge_differences(bridge_runs, n_boot=500)
     assert set(diffs.dataset) == {"xquad-r"}, "only the dataset the runs hold"
     assert len(diffs) == 3 * 3, "three metrics x three pairs"
+    assert set(diffs.seeds) == {2}, "two seeds behind every strategy"
     mo = _row(diffs, "Mo_mAP", "Hybrid − X-X-mono")
     assert abs(mo["12 blocks"] + 0.1) < 0.005 and abs(mo["2 blocks"] - 0.1) < 0.005, mo.to_dict()
     assert mo.agreement == "disagree", "−0.1 with every block, +0.1 with two: opposite resolved signs"
