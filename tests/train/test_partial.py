@@ -122,3 +122,45 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(mon
     assert again_log["resumed_at_step"] == 6 and torch.equal(
         next(iter(again.state_dict().values())), next(iter(whole.state_dict().values()))
     ), "a finished checkpoint returns its best weights without training again"
+
+
+def test_a_run_killed_between_validations_resumes_at_its_last_timed_checkpoint(monkeypatch, tmp_path):
+    """With a checkpoint after every step (``checkpoint_seconds=0``), a run killed after step 5 of 6
+    (validations at 3 and 6) resumes at step 5, not 3, and still ends as the uninterrupted run."""
+    import dataclasses
+
+    from hybridlib.models.registry import fingerprint, load_model
+    from hybridlib.presets import get_preset
+    from hybridlib.runs.partial_runs import full_eval_tasks, partial_config
+    from hybridlib.train import samplers
+    from hybridlib.train.partial import train_partial
+
+    p = get_preset("smoke")
+    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, 1), steps=6, eval_every=3, patience=99)
+    tasks = full_eval_tasks(p, cfg.eval_tasks)
+    model = load_model(cfg.model)
+    fp = fingerprint(model)
+    monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path / "states"))
+    whole, whole_log = train_partial(cfg, model, fp, tasks, show_progress=False)
+
+    trained = []
+    original = samplers.StrategyBatchSampler.__iter__
+
+    def dies_after_five(self):
+        for batch in original(self):
+            if len(trained) == 5:
+                raise KeyboardInterrupt("killed mid-run")
+            trained.append(batch)
+            yield batch
+
+    ckpt = tmp_path / "ckpt.pt"
+    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", dies_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt, checkpoint_seconds=0)
+    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", original)
+    resumed, log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+
+    assert log["resumed_at_step"] == 5, "the timed checkpoint after step 5 is where the run resumes"
+    assert log["train_loss"] == whole_log["train_loss"] and log["eval_loss"] == whole_log["eval_loss"]
+    for name, t in whole.state_dict().items():
+        assert torch.equal(t, resumed.state_dict()[name]), f"{name} differs from the uninterrupted run's"
