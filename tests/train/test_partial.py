@@ -75,11 +75,12 @@ def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch
     assert isinstance(pd.DataFrame(seen[0]), pd.DataFrame)
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(monkeypatch, tmp_path):
-    """Training killed after a validation resumes there (no batch redrawn or retrained) and ends with
-    exactly the weights and losses of an uninterrupted run: dropout's RNG, the optimiser and the
-    schedule are restored with the weights."""
+def _killed_and_resumed(monkeypatch, tmp_path, seed: int, eval_every: int, checkpoint_seconds: float = 300.0):
+    """A 6-step smoke run trained whole, then again killed after its 5th batch (checkpointing to
+    ``tmp_path / "ckpt.pt"`` with ``checkpoint_seconds``) and resumed. Returns what the assertions
+    need: the whole and resumed ``(top, log)``, the checkpoint and ``retrain()`` (one more call)."""
     import dataclasses
+    from types import SimpleNamespace
 
     from hybridlib.models.registry import fingerprint, load_model
     from hybridlib.presets import get_preset
@@ -88,13 +89,12 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(mon
     from hybridlib.train.partial import train_partial
 
     p = get_preset("smoke")
-    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, 0), steps=6, eval_every=2, patience=99)
+    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, seed), steps=6, eval_every=eval_every, patience=99)
     tasks = full_eval_tasks(p, cfg.eval_tasks)
     model = load_model(cfg.model)
     fp = fingerprint(model)
-    state_root = tmp_path / "states"
-    monkeypatch.setenv("HYBRIDLIB_CACHE", str(state_root))  # states shared by the three trainings below
-    whole, whole_log = train_partial(cfg, model, fp, tasks, show_progress=False)
+    monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path / "states"))  # states shared by every training below
+    whole = train_partial(cfg, model, fp, tasks, show_progress=False)
 
     trained = []
     original = samplers.StrategyBatchSampler.__iter__
@@ -109,58 +109,41 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(mon
     ckpt = tmp_path / "ckpt.pt"
     monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", dies_after_five)
     with pytest.raises(KeyboardInterrupt):
-        train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
-    assert ckpt.exists(), "no checkpoint was written at the validations of steps 2 and 4"
+        train_partial(
+            cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt, checkpoint_seconds=checkpoint_seconds
+        )
+    assert ckpt.exists(), "no checkpoint was written before the kill"
     monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", original)
-    resumed, log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
 
-    assert log["resumed_at_step"] == 4, "the run resumes at its last validation (step 4), not from scratch"
+    def retrain():
+        return train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+
+    return SimpleNamespace(whole=whole, resumed=retrain(), retrain=retrain)
+
+
+def _assert_same_training(run) -> None:
+    (whole, whole_log), (resumed, log) = run.whole, run.resumed
     assert log["train_loss"] == whole_log["train_loss"] and log["eval_loss"] == whole_log["eval_loss"]
     for name, t in whole.state_dict().items():
         assert torch.equal(t, resumed.state_dict()[name]), f"{name} differs from the uninterrupted run's"
-    again, again_log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(monkeypatch, tmp_path):
+    """Training killed after a validation resumes there (no batch redrawn or retrained) and ends with
+    exactly the weights and losses of an uninterrupted run: dropout's RNG, the optimiser and the
+    schedule are restored with the weights."""
+    run = _killed_and_resumed(monkeypatch, tmp_path, seed=0, eval_every=2)  # validations at 2, 4, 6
+    assert run.resumed[1]["resumed_at_step"] == 4, "the run resumes at its last validation (step 4), not from scratch"
+    _assert_same_training(run)
+    again, again_log = run.retrain()
     assert again_log["resumed_at_step"] == 6 and torch.equal(
-        next(iter(again.state_dict().values())), next(iter(whole.state_dict().values()))
+        next(iter(again.state_dict().values())), next(iter(run.whole[0].state_dict().values()))
     ), "a finished checkpoint returns its best weights without training again"
 
 
 def test_a_run_killed_between_validations_resumes_at_its_last_timed_checkpoint(monkeypatch, tmp_path):
     """With a checkpoint after every step (``checkpoint_seconds=0``), a run killed after step 5 of 6
     (validations at 3 and 6) resumes at step 5, not 3, and still ends as the uninterrupted run."""
-    import dataclasses
-
-    from hybridlib.models.registry import fingerprint, load_model
-    from hybridlib.presets import get_preset
-    from hybridlib.runs.partial_runs import full_eval_tasks, partial_config
-    from hybridlib.train import samplers
-    from hybridlib.train.partial import train_partial
-
-    p = get_preset("smoke")
-    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, 1), steps=6, eval_every=3, patience=99)
-    tasks = full_eval_tasks(p, cfg.eval_tasks)
-    model = load_model(cfg.model)
-    fp = fingerprint(model)
-    monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path / "states"))
-    whole, whole_log = train_partial(cfg, model, fp, tasks, show_progress=False)
-
-    trained = []
-    original = samplers.StrategyBatchSampler.__iter__
-
-    def dies_after_five(self):
-        for batch in original(self):
-            if len(trained) == 5:
-                raise KeyboardInterrupt("killed mid-run")
-            trained.append(batch)
-            yield batch
-
-    ckpt = tmp_path / "ckpt.pt"
-    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", dies_after_five)
-    with pytest.raises(KeyboardInterrupt):
-        train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt, checkpoint_seconds=0)
-    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", original)
-    resumed, log = train_partial(cfg, model, fp, tasks, show_progress=False, checkpoint=ckpt)
-
-    assert log["resumed_at_step"] == 5, "the timed checkpoint after step 5 is where the run resumes"
-    assert log["train_loss"] == whole_log["train_loss"] and log["eval_loss"] == whole_log["eval_loss"]
-    for name, t in whole.state_dict().items():
-        assert torch.equal(t, resumed.state_dict()[name]), f"{name} differs from the uninterrupted run's"
+    run = _killed_and_resumed(monkeypatch, tmp_path, seed=1, eval_every=3, checkpoint_seconds=0)
+    assert run.resumed[1]["resumed_at_step"] == 5, "the timed checkpoint after step 5 is where the run resumes"
+    _assert_same_training(run)
