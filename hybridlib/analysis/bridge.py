@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hybridlib.analysis.aggregate import order_agreement
+from hybridlib.analysis.aggregate import group_by_strategy, order_agreement
 from hybridlib.analysis.inference import hierarchical_bootstrap
 from hybridlib.analysis.scorecard import strategy_sample
 from hybridlib.train.strategy import label
@@ -74,10 +74,11 @@ def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000
     (with one, the bootstrap has no seed level to resample: the CIs then hold question sampling
     only). Only ways of training with runs of all three strategies count; empty unless two of them
     do (a half-run bridge has nothing to compare)."""
-    groups: dict[int, dict[str, list[dict]]] = {}
+    by_blocks: dict[int, list[dict]] = {}
     for r in records:
-        groups.setdefault(r["config"]["top_layers"], {}).setdefault(label(r["config"]), []).append(r)
-    complete = {k: g for k, g in sorted(groups.items()) if STRATEGIES <= set(g)}
+        by_blocks.setdefault(r["config"]["top_layers"], []).append(r)
+    groups = {k: group_by_strategy(rs) for k, rs in sorted(by_blocks.items())}
+    complete = {k: g for k, g in groups.items() if STRATEGIES <= set(g)}
     if len(complete) < 2:
         return pd.DataFrame()
     rows = []

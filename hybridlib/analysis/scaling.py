@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hybridlib.analysis.aggregate import order_agreement
+from hybridlib.analysis.aggregate import group_by_strategy, order_agreement
 from hybridlib.analysis.inference import hierarchical_bootstrap
 from hybridlib.analysis.scorecard import strategy_sample
 from hybridlib.train.strategy import label
@@ -84,9 +84,7 @@ def hybrid_vs_best(
     strategies. The better single strategy is chosen on the same data (a mild selection bias toward
     a negative difference: stated wherever this is shown)."""
     task, setting, metric = CELLS[cell]
-    groups: dict[str, list[dict]] = {}
-    for r in records:
-        groups.setdefault(label(r["config"]), []).append(r)
+    groups = group_by_strategy(records)
     if not {"Hybrid", *SINGLE} <= set(groups):
         return None
     samples = {s: strategy_sample(groups[s], task, setting or "mono", metric, subdir) for s in ("Hybrid", *SINGLE)}

@@ -78,7 +78,7 @@ def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch
 def _killed_and_resumed(monkeypatch, tmp_path, seed: int, eval_every: int, checkpoint_seconds: float = 300.0):
     """A 6-step smoke run trained whole, then again killed after its 5th batch (checkpointing to
     ``tmp_path / "ckpt.pt"`` with ``checkpoint_seconds``) and resumed. Returns what the assertions
-    need: the whole and resumed ``(top, log)``, the checkpoint and ``retrain()`` (one more call)."""
+    need: ``whole`` and ``resumed`` (each ``(top, log)``) and ``retrain()`` (one more call from the checkpoint)."""
     import dataclasses
     from types import SimpleNamespace
 
