@@ -47,11 +47,22 @@ def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = N
 def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> None:
     """Stored vs missing runs of a grid stage, the measured wall time of the stored ones and an
     estimate for the rest (each missing run at the median stored run that costs alike: same depth,
-    trained blocks and steps; else the stage's median trained run). Nothing is computed."""
+    trained blocks and steps, from this stage or else from the other grid stages; else the stage's
+    median trained run). Nothing is computed."""
     configs = grid_of(stage, p, seeds, depths)
     stored, missing = grids.split_grid(configs, p)
-    estimate = grids.estimate_missing_seconds(stored, missing)
-    rest = f"~{estimate / 3600:.1f} h at the median stored run of each kind" if estimate is not None else "no estimate"
+    elsewhere = []
+    if missing and not stored:  # a stage not started yet: runs of other stages that cost alike
+        for other in GRID_STAGES:
+            if other != stage:
+                elsewhere += grids.split_grid(grid_of(other, p, None), p)[0]
+    estimate = grids.estimate_missing_seconds(stored, missing, elsewhere)
+    source = (
+        "other stages' stored runs of each kind (they may evaluate more sets)"
+        if elsewhere
+        else "the median stored run of each kind"
+    )
+    rest = f"~{estimate / 3600:.1f} h at {source}" if estimate is not None else "no estimate"
     spent = sum(r["wall_seconds"] for r in stored) / 3600
     print(f"{stage}: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured); {len(missing)} missing: {rest}")
 

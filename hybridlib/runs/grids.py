@@ -226,20 +226,25 @@ def cost_class(config) -> tuple:
     return get("model"), get("top_layers"), get("steps")
 
 
-def estimate_missing_seconds(stored: list[dict], missing: list) -> float | None:
+def estimate_missing_seconds(stored: list[dict], missing: list, elsewhere: list[dict] = ()) -> float | None:
     """Wall seconds the ``missing`` configs should take here: each at the median ``wall_seconds`` of
-    the stored runs of its :func:`cost_class`, else of every stored trained run (steps > 0). ``None``
-    when nothing to estimate from is stored. Runs resumed across sessions count their last
-    session's wall time only, so this is a rough guide, not a budget."""
+    the ``stored`` runs of its :func:`cost_class`, else of the ``elsewhere`` runs (other stages) of
+    that class, else of every stored trained run (steps > 0). ``None`` when nothing to estimate from
+    is stored. Runs resumed across sessions count their last session's wall time only, and a run of
+    another stage may evaluate more sets, so this is a rough guide, not a budget."""
     from statistics import median
 
-    by_class: dict[tuple, list[float]] = {}
-    for r in stored:
-        by_class.setdefault(cost_class(r["config"]), []).append(r["wall_seconds"])
+    def classes(records) -> dict[tuple, list[float]]:
+        out: dict[tuple, list[float]] = {}
+        for r in records:
+            out.setdefault(cost_class(r["config"]), []).append(r["wall_seconds"])
+        return out
+
+    own, other = classes(stored), classes(elsewhere)
     trained = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
     total = 0.0
     for cfg in missing:
-        walls = by_class.get(cost_class(cfg)) or trained
+        walls = own.get(cost_class(cfg)) or other.get(cost_class(cfg)) or trained
         if not walls:
             return None
         total += median(walls)

@@ -76,3 +76,16 @@ def test_missing_runs_are_estimated_at_the_median_run_that_costs_alike():
     )
     assert grids.estimate_missing_seconds(stored, []) == 0
     assert grids.estimate_missing_seconds([], missing) is None, "nothing stored: no estimate"
+
+
+def test_a_stage_with_nothing_stored_is_estimated_from_other_stages_runs_that_cost_alike():
+    elsewhere = [_stored("m:L12", 2, 300, w) for w in (1000.0, 1200.0, 5000.0)]  # median 1200
+    elsewhere.append(_stored("m:L12", 12, 30, 2500.0))
+    missing = [SimpleNamespace(model="m:L12", top_layers=2, steps=300)] * 3
+    assert grids.estimate_missing_seconds([], missing, elsewhere) == 3 * 1200, (
+        "a stage not started yet is estimated at the other stages' runs of the same cost class"
+    )
+    own = [_stored("m:L12", 2, 300, 400.0)]
+    assert grids.estimate_missing_seconds(own, missing, elsewhere) == 3 * 400, "the stage's own runs come first"
+    unlike = [SimpleNamespace(model="m:L6", top_layers=1, steps=300)]
+    assert grids.estimate_missing_seconds([], unlike, elsewhere) is None, "no run alike anywhere: no estimate"
