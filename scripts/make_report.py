@@ -14,6 +14,7 @@ import time
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
+from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.tables import table1
@@ -44,6 +45,33 @@ RELATED = """
 - Lawrie et al. (ECIR 2023, arXiv 2209.01335) find mixed-language batches key for multilingual
   retrieval with XLM-R: the Mul gains of X-Y / Hybrid over X-X-mono here agree in direction.
 """
+
+
+def bridge_section(P, n_boot: int) -> list[str]:
+    """Every block against the partial track's top blocks at the same step count: the strategies'
+    order per cell and each pairwise difference with its CI under both (empty until both ways of
+    training have all three strategies)."""
+    bridge, missing = grids.stored_grid(grids.bridge_grid(P, seeds=P.seeds[:2]), P)
+    diffs = bridge_differences(bridge, P.results_subdir, n_boot=n_boot)
+    if not len(diffs):
+        return []
+    _, order = bridge_table(bridge)
+    tally = ", ".join(f"{n} {a}" for a, n in diffs.agreement.value_counts().items())
+    return [
+        "## The bridge to full fine-tuning (every block vs the top blocks, same step count)",
+        "",
+        f"{len(bridge)} runs stored ({missing} not yet run), {diffs.seeds.min()} seed(s) per strategy at the fewest. "
+        "Made by `python scripts/run_experiments.py partial-bridge`; notebook 03.",
+        "",
+        f"Order of the strategies' means: the same in {int(order['same order'].sum())} of {len(order)} cells.",
+        "",
+        order.to_markdown(index=False),
+        "",
+        f"Pairwise differences (mAP, 95% two-level bootstrap CIs): {tally}.",
+        "",
+        diffs.round(4).to_markdown(index=False),
+        "",
+    ]
 
 
 def main() -> None:
@@ -110,6 +138,7 @@ def main() -> None:
             .to_markdown(index=False),
             "",
         ]
+    out += bridge_section(P, args.n_boot)
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]
     out += [
         "## Deviations from the paper, beside what they affect",
