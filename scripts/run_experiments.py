@@ -52,13 +52,14 @@ def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | Non
     configs = grid_of(stage, p, seeds, depths)
     stored, missing = grids.split_grid(configs, p)
     elsewhere = []
-    if missing and not stored:  # a stage not started yet: runs of other stages that cost alike
+    own = {grids.cost_class(r["config"]) for r in stored}
+    if any(grids.cost_class(c) not in own for c in missing):  # other stages' runs that cost alike
         for other in GRID_STAGES:
             if other != stage:
                 elsewhere += grids.split_grid(grid_of(other, p, None), p)[0]
     estimate = grids.estimate_missing_seconds(stored, missing, elsewhere)
     source = (
-        "other stages' stored runs of each kind (they may evaluate more sets)"
+        "the median stored run of each kind, from other stages where this one has none (they may evaluate more sets)"
         if elsewhere
         else "the median stored run of each kind"
     )

@@ -46,6 +46,8 @@ def test_status_counts_stored_runs_and_computes_nothing(monkeypatch, tmp_path):
     run_partial(configs[1], p, show_progress=False)  # one trained run
     line = status("partial")
     assert line.startswith(f"partial: 1/{len(configs)} stored") and f"{len(configs) - 1} missing: ~" in line, line
+    alpha = status("partial-alpha")  # nothing of its own stored: estimated from the main grid's trained run
+    assert " 0/" in alpha and "missing: ~" in alpha and "from other stages" in alpha, alpha
 
 
 def test_depths_pick_depths_of_the_scaling_grid(monkeypatch, tmp_path):
