@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hybridlib.notebook.report import recorded
-from hybridlib.notebook.study import execute, notebooks
+from hybridlib.notebook.study import execute, notebooks, variant_name
 
 pytestmark = pytest.mark.notebook
 
@@ -63,6 +63,20 @@ def test_03_main_results(run):
     for model in ("XLM-R", "LaBSE"):
         s = v["scorecard"][model]
         assert s["cells"] > 0 and 0 <= s["reproduced"] <= s["same_sign"] <= s["cells"]
+
+
+def test_03_cross_dataset_variant(tmp_path):
+    protocol = "mlqa-r>xquad-r"  # train on MLQA-R, test on XQuAD-R: one evaluation set, no bridge
+    (nb,) = notebooks(["03_"])
+    execute(nb, "smoke", out_dir=tmp_path, parameters={"protocol": protocol})
+    v = recorded(variant_name("03_main_results", {"protocol": protocol}), "smoke")
+    assert v["protocol"] == protocol
+    assert v["primary"] == "partial fine-tuning", "the protocol's partial grid, once trained, is the primary evidence"
+    assert v["n_runs"]["partial fine-tuning"] == 3 * 2, "three strategies x the smoke preset's two seeds"
+    assert v["verdicts"] and all(" | xquad-r | " in k or " | miracl | " in k for k in v["verdicts"]), (
+        "claims are tested on the protocol's test set only: " + ", ".join(v["verdicts"])
+    )
+    assert v["bridge_runs"] == 0, "the bridge trains on mlqa-test; the variant must not show it"
 
 
 def test_04_language_bias(run):
