@@ -51,7 +51,7 @@ def bridge_section(P, n_boot: int) -> list[str]:
     """Every block against the partial track's top blocks at the same step count: the strategies'
     order per cell and each pairwise difference with its CI under both (empty until both ways of
     training have all three strategies)."""
-    bridge, missing = grids.stored_grid(grids.bridge_grid(P), P)  # the seeds `run_experiments.py partial-bridge` trains
+    bridge, missing = grids.stored_grid(grids.bridge_grid(P), P)  # grids.bridge_seeds: what partial-bridge trains
     diffs = bridge_differences(bridge, P.results_subdir, n_boot=n_boot)
     if not len(diffs):
         return []

@@ -40,7 +40,7 @@ def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = N
     if stage == "scaling-ft":  # issue 15: depth x strategy x seed, fine-tuned on the partial track
         return grids.scaling_ft_grid(p, depths=depths, seeds=seeds)
     if stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
-        return grids.bridge_grid(p, seeds=seeds or (0, 1))
+        return grids.bridge_grid(p, seeds=seeds)  # 2 seeds each (grids.bridge_seeds)
     raise ValueError(f"{stage!r} is not a grid stage (one of {GRID_STAGES})")
 
 

@@ -58,6 +58,17 @@ def test_partial_grid_gives_cross_dataset_protocols_three_seeds_and_the_main_pro
     assert {c.seed for c in explicit if c.steps > 0} == {4}, "explicit seeds override each protocol's own"
 
 
+def test_bridge_grid_trains_two_seeds_with_every_block_and_the_top_k_one_seed_on_smoke():
+    cpu = get_preset("cpu").with_(seeds=(3, 1, 4, 0, 2))
+    configs = grids.bridge_grid(cpu)
+    assert [c.seed for c in configs] == [3] * 6 + [1] * 6, "the preset's first two seeds, seed-major"
+    assert {c.top_layers for c in configs} == {12, cpu.pft_top_layers}, "every block and the partial track's top-k"
+    assert {c.steps for c in configs} == {30}, "both ways of training at the same step count"
+    smoke = get_preset("smoke")
+    assert grids.bridge_seeds(smoke) == list(smoke.seeds[:1]), "one seed keeps the smoke notebook test short"
+    assert {c.seed for c in grids.bridge_grid(cpu, seeds=[4])} == {4}, "explicit seeds override the default"
+
+
 def _stored(model: str, top_layers: int, steps: int, wall: float) -> dict:
     return {"config": {"model": model, "top_layers": top_layers, "steps": steps}, "wall_seconds": wall}
 
