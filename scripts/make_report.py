@@ -16,6 +16,7 @@ import pandas as pd
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
+from hybridlib.analysis.paper import STRATEGIES
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.tables import table1
 from hybridlib.fileio import _atomic
@@ -24,8 +25,6 @@ from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 from hybridlib.runs.store import list_runs
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
-
-STRATEGIES = ("X-X-mono", "X-Y", "Hybrid")
 
 DEVIATIONS = """
 | what | paper | here | affects |
@@ -50,16 +49,11 @@ RELATED = """
 """
 
 
-def has_every_strategy(records: list[dict]) -> bool:
-    """A track is shown (and the partial track made primary) once X-X-mono, X-Y and Hybrid have runs."""
-    return set(group_by_strategy(records)) >= set(STRATEGIES)
-
-
 def track_section(title: str, recs: list[dict], protocol: str, subdir: str, n_boot: int, stage: str) -> list[str]:
     """One track on one protocol: ours beside the paper's means per LAReQA set the runs hold, the
     scorecard of the paper's effects, and the claims with their verdicts (one Holm family)."""
     strategies = group_by_strategy(recs)
-    seeds = {s: len(strategies[s]) for s in STRATEGIES if s in strategies}
+    seeds = {s: len(strategies[s]) for s in STRATEGIES if s in strategies}  # the paper's order
     datasets = tuple(ds for ds in ("xquad-r", "mlqa-r") if recs and all(ds in r["results"] for r in recs))
     card = scorecard(recs, subdir, n_boot=n_boot, track=title)
     claims = claims_table(recs, protocol, datasets, subdir, n_boot=n_boot)
@@ -94,7 +88,7 @@ def cross_section(P, n_boot: int) -> list[str]:
     for protocol in CROSS_DATASET_PROTOCOLS:
         configs = [c for c in grids.partial_grid(P, [protocol]) if c.steps > 0]
         recs, missing = grids.stored_grid(configs, P)
-        if has_every_strategy(recs):
+        if grids.has_every_strategy(recs):
             train, test = protocol.split(">")
             title = f"Cross-dataset protocol {protocol}: partial track trained on {train}, tested on {test}"
             out += track_section(title, recs, protocol, P.results_subdir, n_boot, "partial-cross")
@@ -140,7 +134,7 @@ def main() -> None:
     head, head_missing = grids.stored_grid(grids.main_grid(P, [args.protocol]), P)
     partial, partial_missing = grids.stored_grid([c for c in grids.partial_grid(P, [args.protocol]) if c.steps > 0], P)
     tracks = {}
-    if has_every_strategy(partial):
+    if grids.has_every_strategy(partial):
         tracks["partial fine-tuning (top 2 blocks)"] = partial
     tracks["head (linear map on frozen embeddings)"] = head
     out = [

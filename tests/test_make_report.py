@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hybridlib.presets import get_preset
+from hybridlib.runs import grids
 from hybridlib.runs.store import cached_run
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -59,11 +60,11 @@ def records(tmp_path_factory):
 
 
 def test_a_track_is_shown_only_once_every_strategy_has_runs(records):
-    report = make_report()
-    assert report.has_every_strategy(records)
+    assert grids.has_every_strategy(records)
     no_hybrid = [r for r in records if r["config"]["alpha"] != 0.5]
-    assert not report.has_every_strategy(no_hybrid), "without Hybrid the partial track must not be primary"
-    assert not report.has_every_strategy([])
+    assert not grids.has_every_strategy(no_hybrid), "without Hybrid the partial track must not be primary"
+    assert not grids.has_every_strategy([])
+    assert not grids.has_every_strategy(records, needs="mlqa-r"), "no run holds MLQA-R"
 
 
 def test_track_section_holds_the_tables_of_the_sets_the_runs_have_and_the_planted_verdicts(records):

@@ -162,15 +162,17 @@ def scaling_ft_grid(
 STRATEGIES = {"X-X-mono", "X-Y", "Hybrid"}
 
 
+def has_every_strategy(records: list[dict], needs: str | None = None) -> bool:
+    """Whether X-X-mono, X-Y and Hybrid each have a run among ``records`` (with task ``needs`` when
+    given): what makes a track count as evidence."""
+    return {label(r["config"]) for r in records if needs is None or needs in r["results"]} >= STRATEGIES
+
+
 def evidence_tracks(preset: Preset, protocol: str, needs: str | None = None) -> dict[str, list[dict]]:
     """The runs a results notebook shows, primary first: under the ``paper`` preset the paper's recipe
     (one track per backbone), then partial fine-tuning, then the head track (always, computed if
     missing). A track counts once every strategy has a stored run (with task ``needs`` when given);
     the smoke preset trains its tiny partial grid here."""
-
-    def complete(recs: list[dict]) -> bool:
-        return {label(r["config"]) for r in recs if needs is None or needs in r["results"]} >= STRATEGIES
-
     tracks: dict[str, list[dict]] = {}
     if preset.protocol == "paper":
         from hybridlib.runs.paper_runs import paper_grid
@@ -178,13 +180,13 @@ def evidence_tracks(preset: Preset, protocol: str, needs: str | None = None) -> 
         recipe, _ = stored_grid(paper_grid(preset), preset)
         for backbone in preset.backbones:
             recs = [r for r in recipe if r["config"]["model"] == backbone]
-            if complete(recs):
+            if has_every_strategy(recs, needs):
                 tracks[f"paper recipe: {backbone}"] = recs
     partial_configs = [c for c in partial_grid(preset, [protocol]) if c.steps > 0]
     if preset.name == "smoke":
         run_grid(partial_configs, preset, "partial track")
     partial, _ = stored_grid(partial_configs, preset)
-    if complete(partial):
+    if has_every_strategy(partial, needs):
         tracks["partial fine-tuning"] = partial
     tracks["head"] = run_grid(main_grid(preset, [protocol]), preset, "head track")
     return tracks
