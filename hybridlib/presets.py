@@ -69,6 +69,12 @@ class Preset:
     sft_all_layers_depths: tuple[int, ...] = (2,)
     sft_train_max_len: int = 128
     sft_seeds: tuple[int, ...] = (0, 1, 2)
+    # the paper's regime on the CPU: every block trained (full fine-tuning, embeddings frozen) on the
+    # cross-dataset protocols, as long as the partial track (notebook 03's variants)
+    every_block_layers: int = 12  # the backbone's depth: k = L trains every block
+    every_block_buckets: int = (
+        4  # length buckets per training batch: 1.37x at 64 tokens (scripts/bench_partial.py --buckets)
+    )
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)
@@ -110,6 +116,7 @@ PRESETS: dict[str, Preset] = {
         sft_all_layers_depths=(2,),
         sft_train_max_len=64,
         sft_seeds=(0,),
+        every_block_layers=2,
         ft_eval_tasks=("xquad-r", "miracl-pooled"),
         ft_max_queries=10,
         ft_max_candidates=40,

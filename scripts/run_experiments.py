@@ -25,7 +25,7 @@ from hybridlib.runs.transform_runs import run_transform_only
 from hybridlib.train.distributed import is_main
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
-GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge")
+GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge", "every-block")
 
 
 def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> list:
@@ -41,6 +41,8 @@ def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = N
         return grids.scaling_ft_grid(p, depths=depths, seeds=seeds)
     if stage == "partial-bridge":  # every block vs the top-k track at the same (short) step count
         return grids.bridge_grid(p, seeds=seeds)  # 2 seeds each (grids.bridge_seeds)
+    if stage == "every-block":  # the paper's regime: every block trained, 300 steps, cross-dataset protocols
+        return grids.every_block_grid(p, seeds=seeds)
     raise ValueError(f"{stage!r} is not a grid stage (one of {GRID_STAGES})")
 
 
@@ -86,6 +88,7 @@ def main() -> None:
             "partial-cross",
             "scaling-ft",
             "partial-bridge",
+            "every-block",
             "answer-ranks",
             "paper",
         ],

@@ -248,6 +248,26 @@ def pad_states(arrays: list[np.ndarray]):
     return torch.from_numpy(x), torch.from_numpy(mask)
 
 
+def embed_buckets(top, arrays: list[np.ndarray], buckets: int = 1) -> torch.Tensor:
+    """Embeddings of one training batch's states through ``top``, in ``buckets`` forward passes.
+
+    ``buckets = 1`` pads the whole batch to its longest text (one pass). ``buckets > 1`` sorts the
+    texts by token count, cuts them into that many contiguous groups and pads each group only to its
+    own longest text, then returns the rows in the input order. Which texts share a batch (so the
+    in-batch negatives and the loss) does not change; each text's embedding is the same function of
+    its own tokens (attention masks padding out), so only floating-point rounding and the dropout
+    draws (other tensor shapes) differ: a config field, since it changes a run's exact numbers.
+    """
+    if buckets <= 1 or len(arrays) < 2:
+        return top(*pad_states(arrays))
+    order = np.argsort([len(a) for a in arrays], kind="stable")
+    parts = [part for part in np.array_split(order, min(buckets, len(arrays))) if len(part)]
+    out = torch.cat([top(*pad_states([arrays[i] for i in part])) for part in parts])
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    return out[torch.from_numpy(inverse)]
+
+
 def embed_states(top, arrays: list[np.ndarray], token_budget: int = 16384, max_batch: int = 256) -> np.ndarray:
     """Embeddings of stored states through ``top`` (eval mode, length-sorted token-budget batches)."""
     lengths = np.array([len(a) for a in arrays])
@@ -267,4 +287,13 @@ def embed_states(top, arrays: list[np.ndarray], token_budget: int = 16384, max_b
     return out
 
 
-__all__ = ["StateCache", "StateCacheError", "LayerStates", "TopLayers", "top_layers", "pad_states", "embed_states"]
+__all__ = [
+    "StateCache",
+    "StateCacheError",
+    "LayerStates",
+    "TopLayers",
+    "top_layers",
+    "pad_states",
+    "embed_buckets",
+    "embed_states",
+]

@@ -61,20 +61,45 @@ def partial_grid(
     alphas: Iterable[float] = tuple(MAIN_ALPHAS.values()),
     seeds: Iterable[int] | None = None,
     reference: bool = True,
+    **overrides,
 ):
     """Partial fine-tuning runs (top-k blocks), seed-major so an interrupted grid has whole seeds;
     with ``reference`` each protocol starts with its untrained model (``steps=0``, same path).
-    ``seeds`` None: each protocol's own seeds (:func:`partial_seeds`)."""
+    ``seeds`` None: each protocol's own seeds (:func:`partial_seeds`); ``overrides`` go to
+    :func:`~hybridlib.runs.partial_runs.partial_config` (e.g. ``top_layers``)."""
     from hybridlib.runs.partial_runs import partial_config
 
     protocols = list(protocols)
     refs = [partial_config(preset, p, 0.5, 0, steps=0) for p in protocols] if reference else []
     return refs + [
-        partial_config(preset, p, a, s)
+        partial_config(preset, p, a, s, **overrides)
         for s in (seeds or preset.seeds)
         for p in protocols
         if seeds or s in partial_seeds(preset, p)
         for a in alphas
+    ]
+
+
+def every_block_grid(preset: Preset, protocols: Iterable[str] | None = None, seeds: Iterable[int] | None = None):
+    """The paper's regime at the partial track's length: every block trained (``top_layers`` = the
+    backbone's depth, embeddings frozen), 300 steps, batch 32, the partial track's validation, early
+    stopping and seeds, on the cross-dataset protocols (MLQA-R → XQuAD-R first, then the reverse),
+    3 strategies × :func:`partial_seeds` each, evaluated on all of the protocol's test set.
+    Protocol-major, seed-major within: an interrupted grid has a whole protocol first. The untrained
+    reference is the partial track's (the same model through the same path)."""
+    from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
+
+    return [
+        cfg
+        for protocol in protocols or CROSS_DATASET_PROTOCOLS
+        for cfg in partial_grid(
+            preset,
+            [protocol],
+            seeds=seeds,
+            reference=False,
+            top_layers=preset.every_block_layers,
+            length_buckets=preset.every_block_buckets,
+        )
     ]
 
 
@@ -239,9 +264,11 @@ def cost_class(config) -> tuple:
 def estimate_missing_seconds(stored: list[dict], missing: list, elsewhere: list[dict] = ()) -> float | None:
     """Wall seconds the ``missing`` configs should take here: each at the median ``wall_seconds`` of
     the ``stored`` runs of its :func:`cost_class`, else of the ``elsewhere`` runs (other stages) of
-    that class, else of every stored trained run (steps > 0). ``None`` when nothing to estimate from
-    is stored. Runs resumed across sessions count their last session's wall time only, and a run of
-    another stage may evaluate more sets, so this is a rough guide, not a budget."""
+    that class, else scaled from runs of the same model and trained blocks at another step count
+    (their median seconds per training step × the steps, plus their median evaluation seconds), else
+    the median of every stored trained run (steps > 0). ``None`` when nothing to estimate from is
+    stored. Runs resumed across sessions count their last session's wall time only, and a run of
+    another stage may evaluate more sets or longer texts, so this is a rough guide, not a budget."""
     from statistics import median
 
     def classes(records) -> dict[tuple, list[float]]:
@@ -250,14 +277,27 @@ def estimate_missing_seconds(stored: list[dict], missing: list, elsewhere: list[
             out.setdefault(cost_class(r["config"]), []).append(r["wall_seconds"])
         return out
 
+    def scaled(cfg) -> float | None:
+        model, blocks, steps = cost_class(cfg)
+        alike = [
+            r["train"]
+            for r in [*stored, *elsewhere]
+            if cost_class(r["config"])[:2] == (model, blocks) and (r.get("train") or {}).get("steps_per_second")
+        ]
+        if not alike:
+            return None
+        per_step = median(1 / t["steps_per_second"] for t in alike)
+        return per_step * (steps or 0) + median(t.get("eval_seconds", 0.0) for t in alike)
+
     own, other = classes(stored), classes(elsewhere)
     trained = [r["wall_seconds"] for r in stored if r["config"].get("steps", 1) > 0]
     total = 0.0
     for cfg in missing:
-        walls = own.get(cost_class(cfg)) or other.get(cost_class(cfg)) or trained
-        if not walls:
+        walls = own.get(cost_class(cfg)) or other.get(cost_class(cfg))
+        seconds = median(walls) if walls else scaled(cfg)
+        if seconds is None and not trained:
             return None
-        total += median(walls)
+        total += seconds if seconds is not None else median(trained)
     return total
 
 

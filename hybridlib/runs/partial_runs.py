@@ -26,6 +26,7 @@ def partial_config(
     model: str | None = None,
     train_max_len: int | None = None,
     eval_tasks: tuple[str, ...] | None = None,
+    length_buckets: int = 1,
 ) -> PartialFineTuneConfig:
     """The partial fine-tuning config of a preset for one (protocol, α, seed); the keywords
     override the preset's partial-track defaults (the scaling grid uses them)."""
@@ -38,6 +39,7 @@ def partial_config(
         train_max_len=preset.pft_train_max_len if train_max_len is None else train_max_len,
         train_max_groups=max_groups_for(preset, protocol),
         eval_tasks=tuple(eval_tasks or preset.pft_eval_tasks or ALL_PROTOCOLS[protocol]),
+        length_buckets=length_buckets,
     )
 
 

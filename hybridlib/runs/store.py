@@ -44,7 +44,17 @@ def versions() -> dict[str, str]:
 
 
 def config_dict(config) -> dict:
-    return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
+    """A config as the dict its record is keyed by and stores. Fields a config class lists in
+    ``KEY_OMITS_DEFAULT`` (added after records were stored) are left out while at their default,
+    so those records keep their keys; set away from it, they enter the key like any field."""
+    if not dataclasses.is_dataclass(config):
+        return dict(config)
+    out = dataclasses.asdict(config)
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
+    for name in getattr(config, "KEY_OMITS_DEFAULT", ()):
+        if out[name] == defaults[name]:
+            del out[name]
+    return out
 
 
 STORE_FORMAT = 2  # bumped when what a record holds, or how it is keyed, changes

@@ -25,6 +25,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -32,7 +33,7 @@ import torch
 from hybridlib.evaluation.scoring import DenseScorer
 from hybridlib.evaluation.suite import evaluate_suite
 from hybridlib.fileio import write_by_name
-from hybridlib.models.states import LayerStates, embed_states, pad_states, top_layers
+from hybridlib.models.states import LayerStates, embed_buckets, embed_states, pad_states, top_layers
 from hybridlib.train.finetune import to_dataset
 from hybridlib.train.losses import info_nce
 from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
@@ -64,13 +65,22 @@ class PartialFineTuneConfig(TrainingRun):
     eval_tasks: tuple[str, ...] = ()
     threads: int = 2
     version: int = 1  # bumped when the training code changes what a config computes
+    length_buckets: int = (
+        1  # forward passes per training batch (models.states.embed_buckets); 1: each role padded alone
+    )
+
+    # fields added after records were stored: they enter a record's key only when set away from
+    # their default, so every record stored before them keeps its key (runs.store.config_dict)
+    KEY_OMITS_DEFAULT: ClassVar[tuple[str, ...]] = ("length_buckets",)
 
     def __post_init__(self):
         super().__post_init__()
-        for name in ("top_layers", "steps", "batch_size", "train_max_len", "eval_max_len"):
+        for name in ("top_layers", "steps", "batch_size", "train_max_len", "eval_max_len", "length_buckets"):
             check_int(getattr(self, name), f"PartialFineTuneConfig.{name}")
         if self.top_layers < 1:
             raise ValueError(f"PartialFineTuneConfig.top_layers must be >= 1, got {self.top_layers}")
+        if self.length_buckets < 1:
+            raise ValueError(f"PartialFineTuneConfig.length_buckets must be >= 1, got {self.length_buckets}")
         if self.steps < 0 or self.batch_size < 2:
             raise ValueError(f"steps must be >= 0 and batch_size >= 2, got {self.steps}, {self.batch_size}")
 
@@ -143,18 +153,32 @@ def train_partial(
     )
     val_batches = validation_batches(val, cfg.batch_size)
 
-    def batch_loss(kq, kp, kn, idx):
-        q = top(*pad_states(states.get([kq[i] for i in idx])))
-        p = top(*pad_states(states.get([kp[i] for i in idx])))
-        n = top(*pad_states(states.get([kn[i] for i in idx])))
-        return info_nce(q, p, n, cfg.scale)
+    def embed(kq, kp, kn, idx):
+        if cfg.length_buckets == 1:  # the path every record before length buckets was trained with
+            q = top(*pad_states(states.get([kq[i] for i in idx])))
+            p = top(*pad_states(states.get([kp[i] for i in idx])))
+            n = top(*pad_states(states.get([kn[i] for i in idx])))
+            return q, p, n
+        texts = states.get([kq[i] for i in idx] + [kp[i] for i in idx] + [kn[i] for i in idx])
+        return embed_buckets(top, texts, cfg.length_buckets).split(len(idx))
 
-    def val_loss() -> float:
+    def batch_loss(kq, kp, kn, idx):
+        return info_nce(*embed(kq, kp, kn, idx), cfg.scale)
+
+    def validate() -> tuple[float, float]:
+        """Mean InfoNCE loss over the validation batches, and their in-batch top-1 accuracy: the
+        share of validation queries whose own passage scores above the batch's other positives and
+        every hard negative (a cheap held-out retrieval metric for the learning curve)."""
         top.eval()
+        losses, hits = [], []
         with torch.no_grad():
-            out = float(np.mean([batch_loss(*vk, b).item() for b in val_batches]))
+            for b in val_batches:
+                q, p, n = embed(*vk, b)
+                losses.append(info_nce(q, p, n, cfg.scale).item())
+                scores = q @ torch.cat([p, n]).T
+                hits.append((scores.argmax(1) == torch.arange(len(b))).float().mean().item())
         top.train()
-        return out
+        return float(np.mean(losses)), float(np.mean(hits))
 
     progress = _resume(checkpoint, cfg)
     if progress:
@@ -163,7 +187,9 @@ def train_partial(
         sched.load_state_dict(progress.pop("sched"))
         torch.set_rng_state(progress.pop("rng"))  # dropout continues as if never interrupted
     else:  # the step-0 validation loss is logged; the best checkpoint is chosen among trained steps (as the trainer's)
-        progress = {"step": 0, "train_loss": [], "eval_loss": [(0, round(val_loss(), 4))], "best": None}
+        loss0, acc0 = validate()
+        progress = {"step": 0, "train_loss": [], "eval_loss": [(0, round(loss0, 4))], "best": None}
+        progress["eval_acc"] = [(0, round(acc0, 4))]
         progress |= {"best_step": 0, "best_loss": float("inf"), "bad": 0, "seconds": 0.0, "done": False}
     resumed_at = progress["step"]
 
@@ -187,8 +213,9 @@ def train_partial(
         progress["step"] = step
         progress["train_loss"].append(round(loss.item(), 4))
         if step % cfg.eval_every == 0 or step == cfg.steps:
-            v = val_loss()
+            v, acc = validate()
             progress["eval_loss"].append((step, round(v, 4)))
+            progress.setdefault("eval_acc", []).append((step, round(acc, 4)))
             if v < progress["best_loss"]:
                 progress["best_loss"], progress["best_step"], progress["bad"] = v, step, 0
                 progress["best"] = {k: t.detach().clone() for k, t in top.state_dict().items()}
@@ -219,6 +246,7 @@ def train_partial(
         "resumed_at_step": resumed_at,
         "train_loss": progress["train_loss"],
         "eval_loss": progress["eval_loss"],
+        "eval_acc": progress.get("eval_acc", []),  # in-batch top-1 accuracy on the validation batches
     }
     return top, log
 

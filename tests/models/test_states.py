@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hybridlib.models.encoding import forward_texts
-from hybridlib.models.states import LayerStates, StateCacheError, embed_states, top_layers
+from hybridlib.models.states import LayerStates, StateCacheError, embed_buckets, embed_states, pad_states, top_layers
 
 TEXTS = ["hello world", "bonjour le monde, comment ça va aujourd'hui ?", "x", "ein längerer deutscher Satz hier"]
 
@@ -72,3 +72,19 @@ def test_too_little_disk_is_a_clear_error(tiny_model, tmp_path, monkeypatch):
     with pytest.raises(StateCacheError, match="GiB free"):
         st.keys(TEXTS, "query")
     assert not list((tmp_path / "tiny-L1-T512-float16").glob("shard-*")), "no shard is left behind"
+
+
+@pytest.mark.parametrize("buckets", [1, 2, 3, 8])
+def test_length_buckets_give_each_text_the_embedding_of_one_padded_pass(tiny_model, tmp_path, buckets):
+    """Bucketing a batch by length changes only the padding: every row (in input order) equals the
+    one-pass embedding, and gradients flow through it."""
+    st = LayerStates(tiny_model, "tiny", 0, 512, root=tmp_path, show_progress=False, dtype="float32")
+    arrays = st.get(st.keys(TEXTS * 2, "passage"))
+    top = top_layers(tiny_model, 2)
+    top.eval()
+    with torch.no_grad():
+        ref = top(*pad_states(arrays))
+    got = embed_buckets(top, arrays, buckets)
+    torch.testing.assert_close(got.detach(), ref, atol=1e-5, rtol=0, msg=f"{buckets} buckets moved an embedding")
+    got.sum().backward()
+    assert all(p.grad is not None for p in top.hf.encoder.parameters()), "a trained block got no gradient"

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from hybridlib.models.registry import parse_name
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
+from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
 
 def depth_of(cfg) -> int:
@@ -100,3 +101,26 @@ def test_a_stage_with_nothing_stored_is_estimated_from_other_stages_runs_that_co
     assert grids.estimate_missing_seconds(own, missing, elsewhere) == 3 * 400, "the stage's own runs come first"
     unlike = [SimpleNamespace(model="m:L6", top_layers=1, steps=300)]
     assert grids.estimate_missing_seconds([], unlike, elsewhere) is None, "no run alike anywhere: no estimate"
+
+
+def test_every_block_grid_trains_every_block_on_both_cross_protocols_three_seeds_each():
+    p = get_preset("cpu")
+    configs = grids.every_block_grid(p)
+    assert len(configs) == 18 and len(set(configs)) == 18, "2 protocols x 3 strategies x 3 seeds"
+    assert {c.top_layers for c in configs} == {12} and {c.steps for c in configs} == {300}
+    assert {c.length_buckets for c in configs} == {p.every_block_buckets}
+    assert [c.protocol for c in configs] == ["mlqa-r>xquad-r"] * 9 + ["xquad-r>mlqa-r"] * 9, "not protocol-major"
+    partial = {(c.protocol, c.alpha, c.seed) for c in grids.partial_grid(p, CROSS_DATASET_PROTOCOLS) if c.steps}
+    assert {(c.protocol, c.alpha, c.seed) for c in configs} == partial, "not the partial track's twins"
+    assert all(c.eval_tasks == t.eval_tasks for c in configs for t in grids.partial_grid(p, [c.protocol])[:1])
+
+
+def test_status_estimate_scales_runs_of_the_same_blocks_to_the_step_count():
+    """No stored 300-step every-block run: the 30-step ones' seconds per step × 300 + evaluation."""
+    p = get_preset("cpu")
+    missing = grids.every_block_grid(p)[:2]
+    bridge = {"config": {"model": p.model, "top_layers": 12, "steps": 30}, "wall_seconds": 2000.0}
+    bridge["train"] = {"steps_per_second": 0.1, "eval_seconds": 500.0}
+    got = grids.estimate_missing_seconds([], missing, [bridge])
+    assert got == 2 * (300 / 0.1 + 500.0), f"expected 2 x (3000 s training + 500 s evaluation), got {got}"
+    assert grids.estimate_missing_seconds([], missing, []) is None, "nothing stored to estimate from"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
+from hybridlib.presets import get_preset
 from hybridlib.runs.store import StaleRecordError, arrays_of, cached_run, list_runs, load_record, record_key
 
 DATA = {"eval": "abc"}
@@ -95,3 +97,20 @@ def test_read_only_refuses_to_compute(tmp_path, monkeypatch):
     assert cached_run("t", {"a": 1}, _compute([]), DATA) == stored, "stored runs are still read"
     with pytest.raises(MissingRunError, match="not stored and HYBRIDLIB_READ_ONLY is set"):
         cached_run("t", {"a": 2}, _compute([]), DATA)
+
+
+def test_a_field_added_later_keys_a_record_only_away_from_its_default():
+    """``length_buckets`` came after records were stored: at its default the key is the one those
+    records have (the field is not in the keyed dict); set to 4 it is a different run."""
+    from hybridlib.runs.partial_runs import partial_config
+    from hybridlib.runs.store import config_dict, record_key
+
+    p = get_preset("cpu")
+    cfg = partial_config(p, "mlqa-test", 0.5, 0)
+    old = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "length_buckets"}
+    assert config_dict(cfg) == old, "the default length_buckets entered the key of an existing run"
+    data = {"eval": "e", "train": "t"}
+    assert record_key(cfg, data) == record_key(old, data)
+    bucketed = partial_config(p, "mlqa-test", 0.5, 0, length_buckets=4)
+    assert config_dict(bucketed)["length_buckets"] == 4
+    assert record_key(bucketed, data) != record_key(cfg, data), "a bucketed run would be served the unbucketed record"

@@ -147,3 +147,24 @@ def test_a_run_killed_between_validations_resumes_at_its_last_timed_checkpoint(m
     run = _killed_and_resumed(monkeypatch, tmp_path, seed=1, eval_every=3, checkpoint_seconds=0)
     assert run.resumed[1]["resumed_at_step"] == 5, "the timed checkpoint after step 5 is where the run resumes"
     _assert_same_training(run)
+
+
+def test_length_buckets_leave_validation_unchanged_and_the_curve_logs_accuracy(tiny_model, monkeypatch, tmp_path):
+    """Validation runs without dropout, so a bucketed run's step-0 validation loss is the unbucketed
+    one's (only padding differs); each validation also logs the in-batch top-1 accuracy."""
+    import dataclasses
+
+    from hybridlib.models.registry import fingerprint
+    from hybridlib.presets import get_preset
+    from hybridlib.runs.partial_runs import full_eval_tasks, partial_config
+    from hybridlib.train.partial import train_partial
+
+    p = get_preset("smoke")
+    monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path))
+    cfg = dataclasses.replace(partial_config(p, "mlqa-test", 0.5, 0), steps=2, eval_every=1)
+    tasks, fp = full_eval_tasks(p, cfg.eval_tasks), fingerprint(tiny_model)
+    _, plain = train_partial(cfg, tiny_model, fp, tasks, show_progress=False)
+    _, bucketed = train_partial(dataclasses.replace(cfg, length_buckets=3), tiny_model, fp, tasks, show_progress=False)
+    assert bucketed["eval_loss"][0][1] == pytest.approx(plain["eval_loss"][0][1], abs=1e-3), "padding moved the loss"
+    assert [s for s, _ in bucketed["eval_acc"]] == [0, 1, 2], "one accuracy per validation, step 0 included"
+    assert all(0.0 <= a <= 1.0 for _, a in bucketed["eval_acc"])
