@@ -79,6 +79,10 @@ class Preset:
     ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)
     results_subdir: str = ""  # "" -> results/ ; smoke writes elsewhere
+    tydi_langs: tuple[str, ...] = ("sw", "te", "bn")  # TyDi GoldP dev languages evaluated
+    full_eval_uncapped: bool = True  # the partial track evaluates every query and candidate (smoke: its caps)
+    bridge_n_seeds: int = 2  # seeds of the bridge to full fine-tuning (a 12-block step is ~10x a top-2 step)
+    notebooks_compute: bool = False  # notebooks compute the runs they show when missing (smoke: tiny, seconds)
     backbones: tuple[str, ...] = ()  # paper preset: the paper's backbones, loaded from the hub by name
     protocol: str = "mlqa-test"  # the main training protocol
 
@@ -117,6 +121,10 @@ PRESETS: dict[str, Preset] = {
         sft_train_max_len=64,
         sft_seeds=(0,),
         every_block_layers=2,
+        tydi_langs=("sw",),
+        full_eval_uncapped=False,
+        bridge_n_seeds=1,
+        notebooks_compute=True,
         ft_eval_tasks=("xquad-r", "miracl-pooled"),
         ft_max_queries=10,
         ft_max_candidates=40,

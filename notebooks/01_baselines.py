@@ -102,7 +102,7 @@ use_table.round(4) if use else None
 from hybridlib.runs.baselines import run_trec_check
 
 # stored by `scripts/run_experiments.py baselines`; the smoke preset computes its own
-trec = run_trec_check(P, P.model, compute=P.name == "smoke")
+trec = run_trec_check(P, P.model, compute=P.notebooks_compute)
 if trec is None:
     print("no ir_measures cross-check stored for this preset: python scripts/run_experiments.py baselines")
     check = pd.DataFrame()

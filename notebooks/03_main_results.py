@@ -43,16 +43,14 @@ protocol = "mlqa-test"
 n_boot = 2000
 
 # %%
-import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import summary_frame
 from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
-from hybridlib.analysis.stats import mean_ci
 from hybridlib.analysis.tables import finetune_table, per_language_vs_paper, table1
-from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
+from hybridlib.analysis.effects import effect_table, headline_sentences
+from hybridlib.notebook.plots import effect_figure, level_figure, save, scorecard_figure
 from hybridlib.notebook.report import record
 from hybridlib.notebook.study import variant_name
 from hybridlib.presets import get_preset
@@ -61,6 +59,7 @@ from hybridlib.runs.baselines import run_baseline
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
 
 P = get_preset(preset)
+slug = protocol.replace(">", "-to-")
 cross_dataset = protocol in CROSS_DATASET_PROTOCOLS  # the bridge and the 20-step runs train on mlqa-test only
 tracks = grids.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
 head = tracks["head"]
@@ -71,6 +70,19 @@ datasets = [d for d in ("xquad-r", "mlqa-r") if d in PROTOCOLS[protocol]]
 primary = next(iter(tracks))
 print(f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "
       f"primary evidence: {primary}")
+
+# %% [markdown]
+# ## The answer: the effect of batch composition, with 95% CIs, beside the paper's
+#
+# Each point is a difference between two strategies on the primary track (Mo / Cr / Mul mAP), or the
+# relative change of the multilingual rank distance (negative: less language bias); the bars are
+# two-level bootstrap 95% CIs (seeds, then parallel-question clusters), black where they exclude 0.
+# The crosses and triangles are the paper's XLM-R and LaBSE effects (`data/paper/`).
+
+# %%
+effects = effect_table(tracks[primary], tuple(datasets), P.results_subdir, n_boot=n_boot)
+save(effect_figure(effects, f"{primary}, protocol {protocol}: effects with 95% CIs"), f"03_effects_{slug}", preset)
+print("\n".join(headline_sentences(effects)))
 
 # %% [markdown]
 # ## Table 1 and the means of Tables 3–8 — ours beside the paper's
@@ -93,30 +105,10 @@ per_lang[(datasets[0], "Mul_mAP")].round(4)
 per_lang[(datasets[0], "Mo_mAP")].round(4)
 
 # %% [markdown]
-# ## Figure — Mo / Cr / Mul mAP per strategy with 95% CIs over seeds, both tracks side by side
+# ## Figure — the levels: Mo / Cr / Mul mAP per strategy (mean over seeds, 95% CI), the untrained encoder dashed
 
 # %%
-fig, axes = plt.subplots(len(datasets), len(tracks), figsize=(6 * len(tracks), 3.8 * len(datasets)), squeeze=False)
-for i, ds in enumerate(datasets):
-    for j, (name, recs) in enumerate(tracks.items()):
-        ax = axes[i, j]
-        frame = summary_frame(recs, ds)
-        if frame.empty:
-            ax.set_axis_off()
-            continue
-        x = np.arange(3)
-        for k, s in enumerate(["X-X-mono", "X-Y", "Hybrid"]):
-            ci = [mean_ci(frame[frame.strategy == s][c]) for c in ("Mo_mAP", "Cr_mAP", "Mul_mAP")]
-            ax.bar(x + k * 0.25, [c[0] for c in ci], 0.25, yerr=[[c[0] - c[1] for c in ci], [c[2] - c[0] for c in ci]],
-                   capsize=3, color=STRATEGY_COLORS[s], label=s)
-        zs = baselines["zero-shot"]["results"][ds]["summary"]
-        ax.scatter(x + 0.25, [zs[c] for c in ("Mo_mAP", "Cr_mAP", "Mul_mAP")], marker="_", s=400, color="black",
-                   label="untrained", zorder=3)
-        ax.set_xticks(x + 0.25, ["Mo", "Cr", "Mul"])
-        ax.set(title=f"{ds}: {name}", ylabel="mAP")
-        ax.legend(fontsize=7)
-fig.tight_layout()
-save(fig, f"03_main_results_{protocol.replace('>', '-to-')}", preset)
+save(level_figure(tracks, baselines, datasets), f"03_main_results_{slug}", preset)
 
 # %% [markdown]
 # ## The reproduction scorecard — the paper's effects beside ours
@@ -132,24 +124,7 @@ for name, c in cards.items():
 cards[primary].drop(columns=["track"]).round(4)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), squeeze=False)
-for ax, model in zip(axes[0], ("XLM-R", "LaBSE")):
-    for (name, c), marker in zip(cards.items(), ("o", "s")):
-        c = c[c.metric != "rank_distance"]  # rank distance is on another scale (figure 04)
-        for (ds, setting), g in c.groupby(["dataset", "setting"], sort=False):
-            colour = {"mono": "#1f77b4", "cross": "#d62728", "multi": "#2ca02c"}[setting]
-            ax.errorbar(g[f"paper {model}"], g.ours, yerr=[g.ours - g.ci_low, g.ci_high - g.ours], fmt=marker, ms=4,
-                        capsize=2, alpha=0.8 if ds != "mlqa-r" else 0.5, color=colour if ds != "miracl" else "#9467bd",
-                        label=f"{name}: {ds} {setting}")
-    lim = max(abs(card[card.metric != "rank_distance"][["ours", f"paper {model}"]]).max().max(), 0.01) * 1.1
-    ax.plot([-lim, lim], [-lim, lim], color="grey", lw=0.8, ls="--", label="ours = paper")
-    ax.axhline(0, color="black", lw=0.5)
-    ax.axvline(0, color="black", lw=0.5)
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel=f"paper's effect ({model})", ylabel="our effect (95% CI)",
-           title=f"strategy effects: ours vs paper {model}")
-    ax.legend(fontsize=6, ncol=2)
-fig.tight_layout()
-save(fig, f"03_scorecard_{protocol.replace('>', '-to-')}", preset)
+save(scorecard_figure(cards), f"03_scorecard_{slug}", preset)
 
 # %% [markdown]
 # ## Earlier evidence: 20-step full fine-tuning (fixed 150-question subsample)
@@ -174,7 +149,7 @@ ft.round(4) if len(ft) else print(f"no full fine-tuning runs stored for this pre
 bridge_configs = grids.bridge_grid(P)  # the first two seeds (the first one on the smoke preset)
 if cross_dataset:
     bridge_configs = []
-if P.name == "smoke":
+if P.notebooks_compute:
     grids.run_grid(bridge_configs, P, "bridge")
 bridge, bridge_missing = grids.stored_grid(bridge_configs, P)
 bridge_means, bridge_order = bridge_table(bridge)

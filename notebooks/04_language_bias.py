@@ -31,10 +31,10 @@ protocol = "mlqa-test"
 import numpy as np
 import pandas as pd
 
-from hybridlib.analysis.aggregate import per_language, summary_frame
+from hybridlib.analysis.aggregate import summary_frame
 from hybridlib.analysis.stats import fmt_ci
 from hybridlib.analysis.tables import per_language_vs_paper, table1
-from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save, sns
+from hybridlib.notebook.plots import rank_distance_figure, STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
@@ -79,7 +79,7 @@ per_lang[datasets[-1]].round(1)
 
 # %%
 ds = datasets[0]
-if P.name == "smoke":
+if P.notebooks_compute:
     run_answer_ranks(P, ds)
     for cfg in grids.main_grid(P, [protocol]):
         if cfg.seed == P.seeds[0]:
@@ -110,13 +110,8 @@ else:
     print("no answer-rank runs stored for this preset: python scripts/run_experiments.py answer-ranks")
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 4))
-pl = per_language(records, ds, "RD").groupby(["lang", "strategy"]).RD.mean().unstack()[order]
-pl["zero-shot"] = pd.Series({k: v["RD"] for k, v in zero["results"][ds]["per_language"].items()})
-pl = pl.reset_index().melt("lang", var_name="model", value_name="RD")
-sns.barplot(data=pl, x="lang", y="RD", hue="model", palette=STRATEGY_COLORS, ax=ax)
-ax.set(title=f"{ds}: mean rank distance per query language ({primary}; lower = less language bias)")
-save(fig, f"04_rank_distance_{ds}", preset)
+save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance per query language ({primary})"),
+     f"04_rank_distance_{ds}", preset)
 
 # %% [markdown]
 # ## What the numbers say

@@ -104,7 +104,7 @@ describe_trend(trend, "head track")
 
 # %%
 partial_configs = grids.partial_grid(P, ["mlqa-test"], alphas=P.alphas, seeds=P.seeds[:3], reference=False)
-if P.name == "smoke":  # smoke trains its tiny grid (notebook 03 made most of it)
+if P.notebooks_compute:  # smoke trains its tiny grid (notebook 03 made most of it)
     grids.run_grid(partial_configs, P, "partial α grid")
 partial, partial_missing = grids.stored_grid(partial_configs, P)
 partial_curve = alpha_curve(partial) if partial else None

@@ -43,16 +43,15 @@ seeds = None  # None: the preset's sft_seeds; e.g. [0] for a quick look
 n_boot = 1000
 
 # %%
-import numpy as np
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.inference import power_by_language
 from hybridlib.analysis.scaling import answer, blocks_order, hybrid_vs_best, scaling_frame, variant
 from hybridlib.analysis.scorecard import scorecard, scorecard_summary, strategy_sample
-from hybridlib.analysis.stats import fmt_ci, mean_ci
+from hybridlib.analysis.stats import fmt_ci
 from hybridlib.models.registry import depth_family_params, parse_name
-from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
+from hybridlib.notebook.plots import hybrid_minus_best_figure, save, scaling_figure, tradeoff_figure
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
@@ -60,16 +59,17 @@ from hybridlib.runs.baselines import run_baseline
 
 P = get_preset(preset)
 configs = grids.scaling_ft_grid(P, seeds=seeds)
-if P.name == "smoke":  # the smoke preset trains its tiny grid here; other presets only read
+if P.notebooks_compute:  # the smoke preset trains its tiny grid here; other presets only read
     grids.run_grid(configs, P, "scaling ft")
 stored, missing = grids.stored_grid(configs, P)
 references = [r for r in stored if r["config"]["steps"] == 0]
 trained = [r for r in stored if r["config"]["steps"] > 0]
-bm25 = run_baseline("bm25", P, tasks=grids.SCALING_FT_TASKS, compute=P.name == "smoke")  # stored by scaling-ft
+bm25 = run_baseline("bm25", P, tasks=grids.SCALING_FT_TASKS, compute=P.notebooks_compute)  # stored by scaling-ft
 models = [f"{P.model}:L{d}" for d in P.sft_depths]
 family = depth_family_params(P.model)
 size = {m: family[parse_name(m)[1]] for m in models}
 runs = scaling_frame(trained, references, bm25, size, P.sft_top_layers)
+runs["depth"] = [parse_name(m)[1] for m in runs.model]
 top_track = [r for r in trained if variant(r["config"], P.sft_top_layers) != "every block"]
 METRICS = [c for c in runs.columns if "@" in c or "mAP" in c]
 print(f"{len(trained)} fine-tuned runs and {len(references)} untrained references stored, {missing} not yet run; "
@@ -92,49 +92,13 @@ table
 # %%
 PANELS = ("MIRACL-hard nDCG@10", "AfriQA nDCG@10", "MLQA-R Cr mAP")
 top = runs[runs.variant != "every block"]
-fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
-for ax, metric in zip(axes, PANELS):
-    if metric not in runs:
-        ax.set_axis_off()
-        continue
-    for s in ["X-X-mono", "X-Y", "Hybrid", "untrained", "BM25"]:
-        d = top[top.strategy == s].groupby("params")[metric]
-        if not len(d):
-            continue
-        ci = d.apply(lambda x: pd.Series(mean_ci(x.dropna()), index=["mean", "low", "high"])).unstack()
-        baseline = s in ("untrained", "BM25")
-        ax.plot(ci.index, ci["mean"], "--" if baseline else "-", marker="o", color=STRATEGY_COLORS[s], label=s)
-        if not baseline:
-            ax.fill_between(ci.index, ci["low"], ci["high"], color=STRATEGY_COLORS[s], alpha=0.2)
-    every = runs[runs.variant == "every block"].groupby(["params", "strategy"])[metric].mean()
-    for (params, s), value in every.items():
-        ax.scatter(params, value, facecolors="none", edgecolors=STRATEGY_COLORS[s], s=70, zorder=3)
-    ax.set(xscale="log", xlabel="non-embedding parameters (depth L of mE5-small)", ylabel=metric, title=metric)
-if len(runs):
-    axes[0].legend(fontsize=8)
-fig.tight_layout()
-save(fig, "07_scaling_lowres", preset)
+save(scaling_figure(runs, PANELS), "07_scaling_lowres", preset)
 
 # %% [markdown]
-# ## Trade-off — monolingual against cross-lingual, one point per size × strategy, arrows in size order
+# ## Trade-off — monolingual against cross-lingual, one point per depth × strategy, arrows in depth order
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 5))
-x_m, y_m = "MIRACL-hard nDCG@10", "AfriQA nDCG@10"
-have = x_m in top and y_m in top
-means = top.groupby(["strategy", "params"])[[x_m, y_m]].mean().reset_index() if have else top.iloc[:0]
-for s, g in means.groupby("strategy"):
-    g = g.sort_values("params")
-    points = list(zip(g[x_m], g[y_m], g["params"]))
-    ax.plot(g[x_m], g[y_m], marker="o", color=STRATEGY_COLORS[s], label=s, alpha=0.85)
-    for (x0, y0, _), (x1, y1, _) in zip(points[:-1], points[1:]):
-        ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="->", color=STRATEGY_COLORS[s], alpha=0.7))
-    for x, y, params in points:
-        ax.annotate(f"{params / 1e6:.1f}M", (x, y), fontsize=6, alpha=0.7)
-ax.set(xlabel=f"monolingual: {x_m}", ylabel=f"cross-lingual: {y_m}", title="Trade-off per size × strategy")
-if len(means):
-    ax.legend(fontsize=8)
-save(fig, "07_tradeoff", preset)
+save(tradeoff_figure(top, "MIRACL-hard nDCG@10", "AfriQA nDCG@10"), "07_tradeoff", preset)
 
 # %% [markdown]
 # ## Hybrid − the better single strategy, per size
@@ -149,21 +113,13 @@ for m in models:
     for cell in PANELS:
         row = hybrid_vs_best(recs, cell, P.results_subdir, n_boot=n_boot)
         if row is not None:
-            diff_rows.append({"model": m, "params": size[m], **row})
+            diff_rows.append({"model": m, "depth": parse_name(m)[1], "params": size[m], **row})
 diffs = pd.DataFrame(diff_rows)
 diffs.round(4) if len(diffs) else print("not every strategy has runs at any size yet")
 
 # %%
 if len(diffs):
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(15, 3.6), sharey=False)
-    for ax, cell in zip(np.atleast_1d(axes), PANELS):
-        d = diffs[diffs.cell == cell].sort_values("params")
-        ax.errorbar(d.params, d["diff"], yerr=[d["diff"] - d.ci_low, d.ci_high - d["diff"]], marker="o", capsize=3,
-                    color=STRATEGY_COLORS["Hybrid"])
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set(xscale="log", title=f"Hybrid − best single: {cell}", xlabel="non-embedding parameters")
-    fig.tight_layout()
-    save(fig, "07_hybrid_minus_best", preset)
+    save(hybrid_minus_best_figure(diffs, PANELS), "07_hybrid_minus_best", preset)
 
 # %% [markdown]
 # ## Power — what the monolingual sets can resolve

@@ -16,10 +16,13 @@ import pandas as pd
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
+from hybridlib.analysis.effects import effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
+from hybridlib.analysis.stats import fmt_p
 from hybridlib.analysis.tables import table1
 from hybridlib.fileio import _atomic
+from hybridlib.notebook.plots import effect_figure, figure_path, save
 from hybridlib.paths import REPO
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
@@ -49,9 +52,33 @@ RELATED = """
 """
 
 
-def track_section(title: str, recs: list[dict], protocol: str, subdir: str, n_boot: int, stage: str) -> list[str]:
+VERDICTS = ("supported", "contradicted", "inconclusive")
+
+
+def tally(claims: pd.DataFrame) -> dict[str, int]:
+    """Supported / contradicted / inconclusive counts of a claims table (a qualified verdict such
+    as "supported (cut above 30%)" counts under its first word)."""
+    first = claims.verdict.str.split(" ").str[0].value_counts()
+    return {v: int(first.get(v, 0)) for v in VERDICTS}
+
+
+def readable_p(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims table with p-values printed as ``<0.001`` / ``0.004`` / ``0.21`` and, where no
+    test was run, why (a threshold row is judged on its CI alone)."""
+    out = claims.copy()
+    out["p_holm"] = [
+        fmt_p(p, "— (judged on the 95% CI)" if t == "threshold on CI" else "not tested")
+        for p, t in zip(claims.p_holm, claims.test)
+    ]
+    return out
+
+
+def track_section(
+    title: str, recs: list[dict], protocol: str, subdir: str, n_boot: int, stage: str
+) -> tuple[list[str], dict[str, int]]:
     """One track on one protocol: ours beside the paper's means per LAReQA set the runs hold, the
-    scorecard of the paper's effects, and the claims with their verdicts (one Holm family)."""
+    scorecard of the paper's effects, and the claims with their verdicts (one Holm family).
+    Returns the section's lines and its verdict tally."""
     strategies = group_by_strategy(recs)
     seeds = {s: len(strategies[s]) for s in STRATEGIES if s in strategies}  # the paper's order
     datasets = tuple(ds for ds in ("xquad-r", "mlqa-r") if recs and all(ds in r["results"] for r in recs))
@@ -61,29 +88,67 @@ def track_section(title: str, recs: list[dict], protocol: str, subdir: str, n_bo
     for ds in datasets:
         out += [f"### {ds}: ours beside the paper's means", "", table1(recs, ds).reset_index().to_markdown(index=False)]
         out += ["", f"Cr estimand: {cross_estimand(recs, ds, subdir)}.", ""]
-    tally = ", ".join(f"{n} {v}" for v, n in claims.verdict.value_counts().items())
+    counts = tally(claims)
+    card = card.drop(columns=["track"]).assign(p=[fmt_p(p) for p in card.p])
+    columns = ["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict"]
     return out + [
         "### Scorecard: the paper's effects beside ours",
         "",
-        f"**{summary_line(card)}.**",
+        f"**{summary_line(card)}.** The 95% CIs of this table are not adjusted for its many cells (the claims are).",
         "",
-        card.drop(columns=["track"]).round(4).to_markdown(index=False),
+        card.round(4).to_markdown(index=False),
         "",
         "### The paper's claims",
         "",
         f"Non-inferiority margin {equivalence_margin():.4f} (half the smallest Mul-mAP gap by which the "
-        f"paper's Hybrid beats its runner-up); one Holm family for the table. Verdicts: {tally}.",
+        f"paper's Hybrid beats its runner-up); one Holm family for the table. Verdicts: "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+        + ".",
         "",
-        claims[["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict"]]
-        .round(4)
-        .to_markdown(index=False),
+        readable_p(claims)[columns].round(4).to_markdown(index=False),
+        "",
+    ], counts
+
+
+def important_effects(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` differences that matter most for the paper's question (the comparisons involving
+    Hybrid), ranked by how clearly they are resolved: |effect| over the CI's half-width."""
+    rows = table[table.comparison.str.startswith("Hybrid")].copy()
+    rows["clarity"] = rows.effect.abs() / ((rows.ci_high - rows.ci_low) / 2)
+    return rows.sort_values("clarity", ascending=False).head(n)
+
+
+def summary_section(tallies: list[tuple[str, str, dict]], effects: pd.DataFrame, figure: str) -> list[str]:
+    """The report's opening: the claim tally per track and protocol, the most important differences
+    with their CIs beside the paper's, and the effect figure."""
+    lines = ["## Summary", "", f"![Effects of batch composition with 95% CIs]({figure})", ""]
+    lines += ["| track | protocol | supported | contradicted | inconclusive |", "|---|---|---|---|---|"]
+    lines += [f"| {t} | {p} | {c['supported']} | {c['contradicted']} | {c['inconclusive']} |" for t, p, c in tallies]
+    top = important_effects(effects)
+    lines += [
+        "",
+        "The most clearly resolved differences involving Hybrid (primary track, main protocol; "
+        "mAP differences, or the relative change of rank distance; 95% two-level bootstrap CIs):",
         "",
     ]
+    lines += [
+        "| dataset | quantity | comparison | ours [95% CI] | resolved | paper XLM-R | paper LaBSE |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r, sure in zip(top.to_dict("records"), resolved(top)):
+        scale = 100 if r["quantity"] == "RD change" else 1
+        unit = " %" if scale == 100 else ""
+        lines.append(
+            f"| {r['dataset']} | {r['quantity']} | {r['comparison']} | {r['effect'] * scale:+.3f}{unit} "
+            f"[{r['ci_low'] * scale:+.3f}, {r['ci_high'] * scale:+.3f}] | {'yes' if sure else 'no'} | "
+            f"{r['paper XLM-R'] * scale:+.3f}{unit} | {r['paper LaBSE'] * scale:+.3f}{unit} |"
+        )
+    return lines + [""]
 
 
-def cross_section(P, n_boot: int) -> list[str]:
+def cross_section(P, n_boot: int, tallies: list) -> list[str]:
     """The partial track on each cross-dataset protocol (train on one LAReQA set, test on the other),
-    shown once every strategy has a run of it."""
+    shown once every strategy has a run of it; each protocol's verdict tally is appended to ``tallies``."""
     out = []
     for protocol in CROSS_DATASET_PROTOCOLS:
         configs = [c for c in grids.partial_grid(P, [protocol]) if c.steps > 0]
@@ -91,8 +156,9 @@ def cross_section(P, n_boot: int) -> list[str]:
         if grids.has_every_strategy(recs):
             train, test = protocol.split(">")
             title = f"Cross-dataset protocol {protocol}: partial track trained on {train}, tested on {test}"
-            out += track_section(title, recs, protocol, P.results_subdir, n_boot, "partial-cross")
-            out += [f"({len(recs)} runs stored, {missing} of the protocol's grid not yet run.)", ""]
+            lines, counts = track_section(title, recs, protocol, P.results_subdir, n_boot, "partial-cross")
+            out += lines + [f"({len(recs)} runs stored, {missing} of the protocol's grid not yet run.)", ""]
+            tallies.append(("partial fine-tuning (top 2 blocks)", protocol, counts))
     return out
 
 
@@ -137,7 +203,7 @@ def main() -> None:
     if grids.has_every_strategy(partial):
         tracks["partial fine-tuning (top 2 blocks)"] = partial
     tracks["head (linear map on frozen embeddings)"] = head
-    out = [
+    head_line = [
         "# Reproduction report (generated by `scripts/make_report.py` from `results/`; do not edit)",
         "",
         "Elmahdy, Lin & Ahmad (2024), arXiv 2408.10536: X-X-mono vs X-Y vs Hybrid(α = 0.5) batch "
@@ -150,12 +216,21 @@ def main() -> None:
         "Command for this page: `python scripts/make_report.py --preset " + P.name + "`",
         "",
     ]
+    out, tallies = [], []
     for name, recs in tracks.items():
         cmd = "partial" if name.startswith("partial") else "head-grid"
-        out += track_section(f"Track: {name}", recs, args.protocol, P.results_subdir, args.n_boot, cmd)
+        lines, counts = track_section(f"Track: {name}", recs, args.protocol, P.results_subdir, args.n_boot, cmd)
+        out += lines
+        tallies.append((name, args.protocol, counts))
     if args.protocol == P.protocol:
-        out += cross_section(P, args.n_boot)
+        out += cross_section(P, args.n_boot, tallies)
     out += bridge_section(P, args.n_boot)
+    primary_name, primary = next(iter(tracks.items()))
+    effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)
+    figure = f"03_effects_{args.protocol.replace('>', '-to-')}"
+    save(effect_figure(effects, f"{primary_name}, protocol {args.protocol}: effects with 95% CIs"), figure, P.name)
+    figure_rel = figure_path(figure, P.name).relative_to(REPO).as_posix()
+    out = head_line + summary_section(tallies, effects, figure_rel) + out
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]
     out += [
         "## Deviations from the paper, beside what they affect",

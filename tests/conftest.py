@@ -34,3 +34,43 @@ def tiny_model():
     from hybridlib.models.registry import load_model
 
     return load_model("tiny-random")
+
+
+PLANTED_LANGS = ("en", "de", "ar")
+PLANTED_ALPHA = {"X-X-mono": 1.0, "X-Y": 0.0, "Hybrid": 0.5}
+# planted: X-X-mono clearly best in Mo, X-Y clearly best in Cr (as the paper claims)
+PLANTED_MEANS = {"X-X-mono": (0.80, 0.60, 0.50), "X-Y": (0.70, 0.70, 0.55), "Hybrid": (0.70, 0.60, 0.52)}
+PLANTED_SUMMARY = {"mono": ("Mo_mAP", "Mo_R@1"), "cross": ("Cr_mAP", "Cr_R@1"), "multi": ("Mul_mAP", "Mul_R@10")}
+
+
+@pytest.fixture(scope="session")
+def planted_runs(tmp_path_factory):
+    """Stored runs with planted effects: 3 seeds per strategy on a toy XQuAD-R only (no MLQA-R),
+    per-query arrays around :data:`PLANTED_MEANS` (Mo, Cr, Mul) with a shared per-question effect,
+    summaries consistent with the arrays, rank distance 600 ± noise for every strategy."""
+    import numpy as np
+
+    from hybridlib.runs.store import cached_run
+
+    os.environ["HYBRIDLIB_RESULTS"] = str(tmp_path_factory.mktemp("planted-results"))
+    rng = np.random.default_rng(0)
+    n = 150
+    ids = np.array([f"{lang}/q{i}" for lang in PLANTED_LANGS for i in range(n)])
+    question = np.tile(rng.normal(0, 0.05, n), len(PLANTED_LANGS))
+    out = []
+    for strategy, means in PLANTED_MEANS.items():
+        for seed in range(3):
+            arrays, summary = {}, {}
+            for (setting, columns), mean in zip(PLANTED_SUMMARY.items(), means):
+                arrays[f"xquad-r/{setting}/query_id"] = ids
+                for metric in ("mAP", "R@1", "R@10"):
+                    arrays[f"xquad-r/{setting}/{metric}"] = np.clip(
+                        mean + question + rng.normal(0, 0.02, len(ids)), 0, 1
+                    )
+                summary |= {c: float(arrays[f"xquad-r/{setting}/{c.split('_')[1]}"].mean()) for c in columns}
+            arrays["xquad-r/multi/rank_distance"] = 600 + 100 * question + rng.normal(0, 20, len(ids))
+            summary["RD"] = float(arrays["xquad-r/multi/rank_distance"].mean())
+            cfg = {"protocol": "synthetic", "alpha": PLANTED_ALPHA[strategy], "seed": seed}
+            results = {"xquad-r": {"summary": summary}}
+            out.append(cached_run("synthetic", cfg, lambda r=results, a=arrays: (r, a, {}), {"eval": "planted"}))
+    return out

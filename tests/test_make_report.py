@@ -6,18 +6,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
-from hybridlib.runs.store import cached_run
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-LANGS = ("en", "de", "ar")
-ALPHA = {"X-X-mono": 1.0, "X-Y": 0.0, "Hybrid": 0.5}
-# planted: X-X-mono clearly best in Mo, X-Y clearly best in Cr (as the paper claims)
-MEANS = {"X-X-mono": (0.80, 0.60, 0.50), "X-Y": (0.70, 0.70, 0.55), "Hybrid": (0.70, 0.60, 0.52)}
-SUMMARY = {"mono": ("Mo_mAP", "Mo_R@1"), "cross": ("Cr_mAP", "Cr_R@1"), "multi": ("Mul_mAP", "Mul_R@10")}
 
 
 def make_report():
@@ -31,32 +26,8 @@ def make_report():
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    """3 seeds per strategy on a toy XQuAD-R only (no MLQA-R), summaries consistent with the arrays."""
-    import os
-
-    os.environ["HYBRIDLIB_RESULTS"] = str(tmp_path_factory.mktemp("report-results"))
-    rng = np.random.default_rng(0)
-    n = 150
-    ids = np.array([f"{lang}/q{i}" for lang in LANGS for i in range(n)])
-    question = np.tile(rng.normal(0, 0.05, n), len(LANGS))
-    out = []
-    for strategy, means in MEANS.items():
-        for seed in range(3):
-            arrays, summary = {}, {}
-            for (setting, columns), mean in zip(SUMMARY.items(), means):
-                arrays[f"xquad-r/{setting}/query_id"] = ids
-                for metric in ("mAP", "R@1", "R@10"):
-                    arrays[f"xquad-r/{setting}/{metric}"] = np.clip(
-                        mean + question + rng.normal(0, 0.02, len(ids)), 0, 1
-                    )
-                summary |= {c: float(arrays[f"xquad-r/{setting}/{c.split('_')[1]}"].mean()) for c in columns}
-            arrays["xquad-r/multi/rank_distance"] = 600 + 100 * question + rng.normal(0, 20, len(ids))
-            summary["RD"] = float(arrays["xquad-r/multi/rank_distance"].mean())
-            cfg = {"protocol": "synthetic", "alpha": ALPHA[strategy], "seed": seed}
-            results = {"xquad-r": {"summary": summary}}
-            out.append(cached_run("synthetic", cfg, lambda r=results, a=arrays: (r, a, {}), {"eval": "planted"}))
-    return out
+def records(planted_runs):
+    return planted_runs
 
 
 def test_a_track_is_shown_only_once_every_strategy_has_runs(records):
@@ -68,7 +39,9 @@ def test_a_track_is_shown_only_once_every_strategy_has_runs(records):
 
 
 def test_track_section_holds_the_tables_of_the_sets_the_runs_have_and_the_planted_verdicts(records):
-    text = "\n".join(make_report().track_section("Track: planted", records, "synthetic", "", 300, "partial"))
+    lines, counts = make_report().track_section("Track: planted", records, "synthetic", "", 300, "partial")
+    text = "\n".join(lines)
+    assert counts["supported"] >= 1 and sum(counts.values()) >= 2, f"the tally counts the verdicts: {counts}"
     assert text.startswith("## Track: planted"), text[:80]
     assert "{'X-X-mono': 3, 'X-Y': 3, 'Hybrid': 3}" in text, "seeds per strategy, in the paper's order"
     assert "`python scripts/run_experiments.py partial`" in text, "the command that made the runs"
@@ -83,4 +56,31 @@ def test_track_section_holds_the_tables_of_the_sets_the_runs_have_and_the_plante
 
 def test_cross_section_is_empty_until_a_protocol_has_every_strategy(tmp_path, monkeypatch):
     monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
-    assert make_report().cross_section(get_preset("smoke"), n_boot=50) == [], "no stored cross-dataset runs"
+    tallies = []
+    assert make_report().cross_section(get_preset("smoke"), 50, tallies) == [], "no stored cross-dataset runs"
+    assert tallies == []
+
+
+def test_the_summary_opens_with_the_tallies_the_figure_and_the_clearest_hybrid_differences(records):
+    """Planted: Hybrid − X-X-mono in Mo and Hybrid − X-Y in Cr are −0.10 (clear), Hybrid − X-Y in Mo
+    level: the clear ones are listed first, with CIs and the paper's effects; p-values print readably."""
+    from hybridlib.analysis.effects import effect_table
+
+    mr = make_report()
+    table = effect_table(records, ("xquad-r",), n_boot=300)
+    lines = mr.summary_section(
+        [("planted", "synthetic", {"supported": 2, "contradicted": 1, "inconclusive": 3})], table, "figures/x.png"
+    )
+    text = "\n".join(lines)
+    assert text.startswith("## Summary") and "![Effects of batch composition" in text and "(figures/x.png)" in text
+    assert "| planted | synthetic | 2 | 1 | 3 |" in text
+    rows = [line for line in lines if line.startswith("| xquad-r |")]
+    assert 0 < len(rows) <= 10 and all("Hybrid −" in r for r in rows), "only comparisons involving Hybrid, ≤ 10"
+    clearest = {" | ".join(r.split(" | ")[1:3]) for r in rows[:2]}
+    assert clearest == {"Mo mAP | Hybrid − X-X-mono", "Cr mAP | Hybrid − X-Y"}, f"planted −0.10 twice: {rows[:2]}"
+    level = [r for r in rows if "| Mo mAP | Hybrid − X-Y |" in r]
+    assert all("| no |" in r for r in level), "Hybrid and X-Y are planted level in Mo: not resolved"
+    readable = mr.readable_p(
+        pd.DataFrame({"p_holm": [0.0, 0.0042, 0.3, np.nan], "test": ["a", "a", "a", "threshold on CI"]})
+    )
+    assert readable.p_holm.tolist() == ["<0.001", "0.004", "0.30", "— (judged on the 95% CI)"]

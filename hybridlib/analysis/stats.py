@@ -77,3 +77,15 @@ def paired_rows(series: dict[str, pd.Series], comparisons, **labels) -> list[dic
         df = aligned({"a": series[a], "b": series[b]})
         rows.append({**labels, "comparison": f"{a} − {b}", **paired_test(df.a.to_numpy(), df.b.to_numpy())})
     return rows
+
+
+def fmt_p(p: float, why_missing: str = "not tested") -> str:
+    """A p-value as a reader reads it: ``<0.001``, ``0.004``, ``0.21`` (three decimals below 0.01,
+    two above), ``1`` for 1; where no test was run (NaN) the reason instead of ``nan``."""
+    if p is None or (isinstance(p, float) and np.isnan(p)):
+        return why_missing
+    if p < 0.001:
+        return "<0.001"
+    if p < 0.01:
+        return f"{p:.3f}"
+    return "1" if p >= 0.995 else f"{p:.2f}"

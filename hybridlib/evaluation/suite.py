@@ -41,19 +41,12 @@ def suite_fingerprint(tasks: dict[str, RetrievalTask]) -> str:
 
 
 def load_suite(preset: Preset, names: tuple[str, ...] | None = None) -> dict[str, RetrievalTask]:
-    """Evaluation tasks of a preset (shrunk by its caps; memoised per process: tasks are read-only)."""
+    """Evaluation tasks of a preset (shrunk by its caps; memoised per process: tasks are read-only).
+
+    The memo is keyed by the task names and the whole preset (every field, so no field that selects
+    data can be left out of the key by hand)."""
     names = tuple(names or DEFAULT_TASKS)
-    key = repr(
-        (
-            preset.name,
-            names,
-            sorted(preset.lareqa_langs.items()),
-            preset.miracl_langs,
-            preset.afriqa_langs,
-            preset.max_queries,
-            preset.max_candidates,
-        )
-    )
+    key = repr((names, preset))
     if key not in _SUITES:
         _SUITES[key] = _load_suite(preset, names)
     return dict(_SUITES[key])
@@ -72,7 +65,7 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
         elif name == "miracl-full":  # the paper's setting: official dev queries over the full corpus
             t = load_miracl(list(preset.miracl_full_langs), corpus=preset.miracl_corpus)
         elif name == "tydi":
-            t = load_tydi_dev([lang for lang in ("sw", "te", "bn") if preset.name != "smoke" or lang in ("sw",)])
+            t = load_tydi_dev(list(preset.tydi_langs))
         elif name == "afriqa":
             t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None)
         elif name == "afriqa-translated":

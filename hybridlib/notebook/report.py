@@ -13,9 +13,10 @@ def values_path(notebook: str, preset: str) -> Path:
     return REPO / "build" / "values" / preset / f"{notebook}.json"
 
 
-def record(notebook: str, preset: str, values: dict) -> Path:
-    """Write the headline values of a notebook run to ``build/values/<preset>/<notebook>.json``."""
-    return write_json(values_path(notebook, preset), values)
+def record(notebook: str, preset: str, values: dict) -> None:
+    """Write the headline values of a notebook run to ``build/values/<preset>/<notebook>.json``
+    (returns nothing: a notebook's last line shows no machine path)."""
+    write_json(values_path(notebook, preset), values)
 
 
 def recorded(notebook: str, preset: str) -> dict:

@@ -118,9 +118,9 @@ BRIDGE_TASKS = ("xquad-r", "mlqa-r")
 
 
 def bridge_seeds(preset: Preset) -> list[int]:
-    """The seeds of the bridge: the preset's first two (a 12-block step is ~10× a top-2 step here),
-    its first one on the smoke preset (keeps the smoke notebook test short)."""
-    return list(preset.seeds[:1] if preset.name == "smoke" else preset.seeds[:2])
+    """The seeds of the bridge: the preset's first ``bridge_n_seeds`` (two on the cpu preset: a
+    12-block step is ~10× a top-2 step here; one on the smoke preset, to keep its notebook test short)."""
+    return list(preset.seeds[: preset.bridge_n_seeds])
 
 
 def bridge_grid(preset: Preset, steps: int = 30, seeds: Iterable[int] | None = None) -> list:
@@ -131,7 +131,7 @@ def bridge_grid(preset: Preset, steps: int = 30, seeds: Iterable[int] | None = N
     numbers."""
     from hybridlib.runs.partial_runs import partial_config
 
-    depth = 12 if preset.name != "smoke" else 2
+    depth = preset.every_block_layers
     seeds = bridge_seeds(preset) if seeds is None else seeds
     return [
         partial_config(preset, preset.protocol, a, s, top_layers=k, steps=steps, eval_tasks=BRIDGE_TASKS)
@@ -208,7 +208,7 @@ def evidence_tracks(preset: Preset, protocol: str, needs: str | None = None) -> 
             if has_every_strategy(recs, needs):
                 tracks[f"paper recipe: {backbone}"] = recs
     partial_configs = [c for c in partial_grid(preset, [protocol]) if c.steps > 0]
-    if preset.name == "smoke":
+    if preset.notebooks_compute:
         run_grid(partial_configs, preset, "partial track")
     partial, _ = stored_grid(partial_configs, preset)
     if has_every_strategy(partial, needs):

@@ -44,8 +44,9 @@ def partial_config(
 
 
 def full_eval_tasks(preset: Preset, names: tuple[str, ...]) -> dict:
-    """Every query and candidate of the evaluation sets (no subsample; smoke keeps its caps)."""
-    if preset.name == "smoke":
+    """Every query and candidate of the evaluation sets (no subsample), unless the preset keeps its
+    caps (``full_eval_uncapped`` false: the smoke preset)."""
+    if not preset.full_eval_uncapped:
         return load_suite(preset, names)
     return load_suite(preset.with_(max_queries=None, max_candidates=None), names)
 
