@@ -1,13 +1,14 @@
 # Two entry points for a fresh clone (each sets itself up):
 #   make study   # run every notebook end to end with papermill (PRESET=cpu by default)
 #   make test    # lint (ruff check + format --check), then the test suite (notebooks in the smoke preset included)
+#   make site    # build/site/: a static HTML site of the executed notebooks, REPORT and README (offline)
 PY      ?= python3
 VENV    ?= .venv
 PRESET  ?= cpu
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed
 
-.PHONY: setup study test lint sync-notebooks lock report render paper-grid clean
+.PHONY: setup study test lint sync-notebooks lock report render site paper-grid clean
 GPUS    ?= 1
 
 $(STAMP): requirements.txt requirements.lock pyproject.toml
@@ -41,6 +42,9 @@ report: $(STAMP)  # REPORT.md and results/SUMMARY.md from results/ (reads only)
 
 render: $(STAMP)  # execute every notebook read-only on committed results and keep the outputs in notebooks/*.ipynb
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HYBRIDLIB_READ_ONLY=1 MPLBACKEND=agg $(BIN)/python -m hybridlib.notebook.study --preset $(PRESET) --render
+
+site: $(STAMP)  # build/site/index.html from the committed notebooks/*.ipynb, REPORT.md, README.md, docs/ (reads only)
+	$(BIN)/python -m hybridlib.notebook.site --out build/site
 
 paper-grid: $(STAMP)  # the paper's training grid on GPUS GPUs (needs the hub); then PRESET=paper make study
 	$(BIN)/torchrun --nproc_per_node $(GPUS) scripts/run_experiments.py paper --preset paper

@@ -77,6 +77,15 @@ def test_03_cross_dataset_variant(tmp_path):
         "claims are tested on the protocol's test set only: " + ", ".join(v["verdicts"])
     )
     assert v["bridge_runs"] == 0, "the bridge trains on mlqa-test; the variant must not show it"
+    assert v["every_block_runs"] == 3 * 2, "every block (both blocks of the tiny model) x three strategies x two seeds"
+    allowed = {
+        "agree",
+        "disagree",
+        "neither resolved",
+        "resolved under every block only",
+        "resolved under top 2 blocks only",
+    }
+    assert v["regime_agreement"] and set(v["regime_agreement"]) <= allowed, v["regime_agreement"]
 
 
 def test_04_language_bias(run):

@@ -297,6 +297,32 @@ def hybrid_minus_best_figure(diffs: pd.DataFrame, panels: tuple[str, ...]):
     return fig
 
 
+def learning_curve_figure(curves: pd.DataFrame):
+    """Validation loss (left) and in-batch top-1 accuracy on the validation batches (right) against
+    the training step, one line per run (colour: strategy; solid: every block trained, dotted: the
+    partial track), the kept (early-stopping) step marked. ``curves``:
+    :func:`hybridlib.analysis.regimes.learning_curves`. Returns the figure."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    styles = {b: ls for b, ls in zip(sorted(curves.blocks.unique(), key=lambda b: -int(b.split()[0])), ("-", ":"))}
+    for (b, s, _seed), g in curves.groupby(["blocks", "strategy", "seed"]):
+        g = g.sort_values("step")
+        for ax, col in zip(axes, ("eval_loss", "eval_acc")):
+            if g[col].notna().any():
+                ax.plot(g.step, g[col], ls=styles.get(b, "-"), color=STRATEGY_COLORS.get(s), alpha=0.8, lw=1.2)
+                best = g[g.best]
+                ax.scatter(best.step, best[col], color=STRATEGY_COLORS.get(s), s=18, zorder=3)
+    axes[0].set(xlabel="training step", ylabel="validation loss (InfoNCE)", title="validation loss")
+    axes[1].set(
+        xlabel="training step", ylabel="in-batch top-1 accuracy", title="held-out accuracy (validation batches)"
+    )
+    handles = [plt.Line2D([], [], color=c, label=s) for s, c in STRATEGY_COLORS.items() if s in set(curves.strategy)]
+    handles += [plt.Line2D([], [], color="black", ls=ls, label=b) for b, ls in styles.items()]
+    handles += [plt.Line2D([], [], color="black", marker="o", ls="", label="kept step")]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
 __all__ = [
     "plt",
     "sns",
