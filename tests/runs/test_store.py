@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hybridlib.presets import get_preset
-from hybridlib.runs.store import StaleRecordError, arrays_of, cached_run, list_runs, load_record, record_key
+from hybridlib.runs import store
+from hybridlib.runs.store import (
+    MissingRunError,
+    StaleRecordError,
+    arrays_of,
+    cached_run,
+    list_runs,
+    load_record,
+    record_key,
+)
 
 DATA = {"eval": "abc"}
 
@@ -95,7 +105,7 @@ def test_read_only_refuses_to_compute(tmp_path, monkeypatch):
     stored = cached_run("t", {"a": 1}, _compute([]), DATA)
     monkeypatch.setenv("HYBRIDLIB_READ_ONLY", "1")
     assert cached_run("t", {"a": 1}, _compute([]), DATA) == stored, "stored runs are still read"
-    with pytest.raises(MissingRunError, match="not stored and HYBRIDLIB_READ_ONLY is set"):
+    with pytest.raises(MissingRunError, match="is not stored under .* and HYBRIDLIB_READ_ONLY=1 forbids"):
         cached_run("t", {"a": 2}, _compute([]), DATA)
 
 
@@ -114,3 +124,56 @@ def test_a_field_added_later_keys_a_record_only_away_from_its_default():
     bucketed = partial_config(p, "mlqa-test", 0.5, 0, length_buckets=4)
     assert config_dict(bucketed)["length_buckets"] == 4
     assert record_key(bucketed, data) != record_key(cfg, data), "a bucketed run would be served the unbucketed record"
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "2", " 1"])
+def test_read_only_rejects_values_other_than_0_and_1(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    monkeypatch.setenv("HYBRIDLIB_READ_ONLY", value)
+    with pytest.raises(ValueError, match="HYBRIDLIB_READ_ONLY must be 0 or 1"):
+        cached_run("k", {"a": 1}, _compute([]), DATA)
+
+
+def test_missing_run_error_names_the_stage_and_preset(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    monkeypatch.setenv("HYBRIDLIB_READ_ONLY", "1")
+    with pytest.raises(MissingRunError, match=r"run_experiments.py <.*every-block.*> --preset smoke"):
+        cached_run("partial-ft", {"preset": "smoke", "a": 1}, _compute([]), DATA)
+
+
+def _ids_file(tmp_path) -> Path:
+    (ids,) = (tmp_path / "ids").glob("*.npz")
+    return ids
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "reordered"])
+def test_a_damaged_shared_ids_file_is_refused_on_load_and_rewritten_by_a_forced_rerun(tmp_path, monkeypatch, damage):
+    """A reordered ids file would attach every value to the wrong query: it must never load."""
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    rec = cached_run("k", {"a": 1}, _compute([]), DATA)
+    ids = _ids_file(tmp_path)
+    if damage == "corrupt":
+        ids.write_bytes(b"not an npz")
+    else:
+        np.savez_compressed(ids, ids=np.array(["q2", "q1"]))
+    store._ARRAYS.clear()
+    with pytest.raises(StaleRecordError, match=r"query ids of .* force=True"):
+        arrays_of(rec)
+    calls = []
+    rec = cached_run("k", {"a": 1}, _compute(calls), DATA, force=True)
+    store._ARRAYS.clear()
+    assert calls and arrays_of(rec)["d/query_id"].tolist() == ["q1", "q2"], "the forced rerun repaired the ids"
+
+
+def test_the_record_names_the_digest_of_the_bytes_it_wrote_and_a_second_writer_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    js, npz = store.run_paths("k", {"a": 1}, DATA)
+
+    def racing():  # another writer of the same record, while this one holds its lock
+        with pytest.raises(store.RecordLockedError, match="another process is computing"):
+            with store.record_lock(js):
+                pass
+        return _compute([])()
+
+    rec = cached_run("k", {"a": 1}, racing, DATA)
+    assert rec["arrays_sha256"] == store.file_sha256(npz) and not js.with_suffix(".lock").exists()
