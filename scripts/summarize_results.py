@@ -104,11 +104,17 @@ def partial_blocks(p) -> list[str]:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--preset", default="cpu")
-    p = get_preset(ap.parse_args().preset)
+    p = get_preset(ap.parse_args(argv).preset)
     heads = [r for r in list_runs("head", p.results_subdir) if r["config"]["preset"] == p.name]
+    if not heads and not [r for r in list_runs("baselines", p.results_subdir) if r["config"]["preset"] == p.name]:
+        store = results_dir() / p.results_subdir if p.results_subdir else results_dir()
+        raise SystemExit(
+            f"summarize_results: no runs of preset {p.name!r} under {store} (an empty store would give an empty "
+            f"SUMMARY.md); fill it first: python scripts/run_experiments.py baselines head-grid --preset {p.name}"
+        )
 
     def base_name(cfg: dict) -> str:
         name = f"zero-shot {cfg['model']}" if cfg["method"] == "dense" else "BM25"

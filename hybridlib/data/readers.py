@@ -63,5 +63,20 @@ def as_int(value: Any, where: str, field: str) -> int:
 
 
 def normalise(text: str) -> str:
-    """NFKC, lower case, whitespace runs as one space: the key for duplicate and leakage checks."""
+    """NFKC, lower case, whitespace runs as one space: the key for duplicate passages."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).lower()).strip()
+
+
+def _dropped(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] == "P" or category == "Cf"  # punctuation (any script, quotes included); format (zero-width)
+
+
+def leakage_key(text: str) -> str:
+    """What counts as *the same text* for the leakage guard: equal after NFKC, case folding, deleting
+    every Unicode punctuation character (categories P*: ``?`` ``.`` ``«»`` ``“”`` ``、`` …) and
+    format character (zero-width spaces and joiners), and collapsing every run of whitespace
+    (no-break and ideographic spaces included) to one space. So "Who wrote it?", "who wrote it ?"
+    and "Who wrote it" are the same question, and a passage missing its final "." is its passage."""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return re.sub(r"\s+", " ", "".join(" " if ch.isspace() else ch for ch in folded if not _dropped(ch))).strip()

@@ -60,13 +60,14 @@ class RetrievalTask:
             missing = [c for c in cols if c not in df.columns]
             if missing:
                 raise DataError(f"task {self.name!r}: {what} lacks columns {missing}")
-        text = self.queries["text"]
-        empty = text.isna() | (text.astype(str).str.strip() == "")
-        if empty.any():
-            raise DataError(
-                f"task {self.name!r}: {int(empty.sum())} queries with empty or null text "
-                f"(e.g. query_id {self.queries.loc[empty, 'query_id'].iloc[0]!r})"
-            )
+        for df, what, key in ((self.queries, "queries", "query_id"), (self.candidates, "candidates", "doc_id")):
+            text = df["text"]
+            empty = text.isna() | (text.astype(str).str.strip() == "")
+            if empty.any():
+                raise DataError(
+                    f"task {self.name!r}: {int(empty.sum())} {what} with empty or null text "
+                    f"(e.g. {key} {df.loc[empty, key].iloc[0]!r}): an empty text cannot be scored"
+                )
         if self.queries["query_id"].duplicated().any():
             raise DataError(f"task {self.name!r}: duplicate query ids")
         if self.candidates["doc_id"].duplicated().any():
@@ -188,6 +189,8 @@ def check_langs(requested: Iterable[str] | None, known: Iterable[str], source: s
     if requested is None:
         return known
     requested = list(requested)
+    if not requested:
+        raise DataError(f"{source}: an empty language selection selects nothing; pass None for all of {known}")
     unknown = [lang for lang in requested if lang not in known]
     if unknown:
         raise DataError(f"{source}: unknown language(s) {unknown}; known: {known}")

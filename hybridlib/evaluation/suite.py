@@ -57,7 +57,7 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
     for name in names:
         if name in LAREQA:
             langs = preset.lareqa_langs.get(name)
-            t = load_lareqa(name, list(langs) if langs else None)
+            t = load_lareqa(name, list(langs) if langs is not None else None)  # () is an error, not "all"
         elif name == "miracl-pooled":
             t = load_miracl(list(preset.miracl_langs))
         elif name == "miracl-hard":
@@ -67,9 +67,9 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
         elif name == "tydi":
             t = load_tydi_dev(list(preset.tydi_langs))
         elif name == "afriqa":
-            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None)
+            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs is not None else None)
         elif name == "afriqa-translated":
-            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs else None, translated=True)
+            t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs is not None else None, translated=True)
         else:
             raise ValueError(f"unknown evaluation task {name!r}; known: {list(LAREQA) + list(POOLED) + list(TOPK)}")
         caps = (preset.max_queries, None) if name in TOPK else (preset.max_queries, preset.max_candidates)

@@ -13,8 +13,9 @@ Hard negatives are a parameter (the paper does not say which it used): ``random`
 passage of the same language from another question; ``bm25`` — the passage of the same language
 most BM25-similar to the positive (passage-to-passage, so it works for cross-lingual pairs too).
 
-The leakage guard refuses to train when a training query or passage appears (normalised text) in
-an evaluation set, and never allows a TyDi training source when MIRACL is evaluated (TyDi train
+The leakage guard refuses to train when a training query or passage appears in an evaluation set
+as the same text (:func:`~hybridlib.data.readers.leakage_key`: equal up to case, Unicode form,
+punctuation and spacing), and never allows a TyDi training source when MIRACL is evaluated (TyDi train
 holds 446 of the 482 MIRACL-sw dev queries).
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.data import load_lareqa, load_mlqa_test
-from hybridlib.data.readers import normalise
+from hybridlib.data.readers import leakage_key, normalise
 from hybridlib.data.task import RetrievalTask
 
 PROTOCOLS = {
@@ -202,10 +203,10 @@ _NORMALISED: dict[bytes, frozenset[str]] = {}
 
 
 def _normalised_set(texts: pd.Series) -> frozenset[str]:
-    """``{normalise(t)}`` of a text column, memoised by content (grids re-check the same pools)."""
+    """``{leakage_key(t)}`` of a text column, memoised by content (grids re-check the same pools)."""
     key = hashlib.sha1(pd.util.hash_pandas_object(texts, index=False).to_numpy().tobytes()).digest()
     if key not in _NORMALISED:
-        _NORMALISED[key] = frozenset(texts.map(normalise))
+        _NORMALISED[key] = frozenset(texts.map(leakage_key))
     return _NORMALISED[key]
 
 
@@ -220,8 +221,9 @@ def _eval_texts(tasks: dict[str, RetrievalTask]) -> tuple[set[str], set[str]]:
 
 
 def _hits(texts: pd.Series, pool: set[str]) -> pd.Series:
-    """Which texts occur (normalised) in ``pool`` (set lookups: ``isin`` on a large set is slow)."""
-    return pd.Series([normalise(t) in pool for t in texts], index=texts.index, dtype=bool)
+    """Which texts occur in ``pool`` as the same text (:func:`~hybridlib.data.readers.leakage_key`;
+    set lookups: ``isin`` on a large set is slow)."""
+    return pd.Series([leakage_key(t) in pool for t in texts], index=texts.index, dtype=bool)
 
 
 def drop_overlap(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> tuple[pd.DataFrame, int]:

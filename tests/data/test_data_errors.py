@@ -69,6 +69,44 @@ def test_empty_language_list_and_missing_afriqa_file_are_errors(tmp_path):
         load_afriqa(["hau"], root=tmp_path)
 
 
+def test_an_empty_selection_is_an_error_not_every_language(tmp_path):
+    from hybridlib.evaluation.suite import load_suite
+    from hybridlib.presets import get_preset
+
+    with pytest.raises(DataError, match="xquad-r: an empty language selection selects nothing"):
+        load_lareqa("xquad-r", [])
+    smoke = get_preset("smoke")
+    with pytest.raises(DataError, match="xquad-r: an empty language selection"):
+        load_suite(smoke.with_(lareqa_langs={"xquad-r": ()}), ("xquad-r",))
+    with pytest.raises(DataError, match="AfriQA: an empty language selection"):
+        load_suite(smoke.with_(afriqa_langs=()), ("afriqa",))
+
+
+def test_a_missing_afriqa_file_of_the_default_selection_is_an_error(tmp_path):
+    """Every language by default: a shipped split's missing file must not drop out silently."""
+    import shutil
+
+    from hybridlib.paths import data_dir
+
+    shutil.copytree(data_dir() / "afriqa", tmp_path / "afriqa")
+    (tmp_path / "afriqa" / "gold_passages" / "hau" / "gold_span_passages.afriqa.hau.en.test.json").unlink()
+    with pytest.raises(DataError, match=r"gold_span_passages\.afriqa\.hau\.en\.test\.json does not exist"):
+        load_afriqa(root=tmp_path)
+    assert len(load_afriqa(["swa"], root=tmp_path).queries), "swa ships a test split only, and it is read"
+
+
+def test_an_empty_candidate_text_is_an_error_naming_the_candidate():
+    import pandas as pd
+
+    from hybridlib.data.task import RetrievalTask
+
+    q = pd.DataFrame({"query_id": ["q1"], "lang": ["en"], "text": ["a question"]})
+    c = pd.DataFrame({"doc_id": ["d1", "d2"], "lang": ["en", "en"], "text": ["a passage", "  "]})
+    qrels = pd.DataFrame({"query_id": ["q1"], "doc_id": ["d1"], "relevance": [1]})
+    with pytest.raises(DataError, match=r"1 candidates with empty or null text \(e\.g\. doc_id 'd2'\)"):
+        RetrievalTask("toy", q, c, qrels)
+
+
 def test_missing_judged_passages_count_as_never_retrieved(tmp_path):
     """A local corpus lacking a judged passage: warned about, and it stays in the recall denominator
     (trec_eval semantics), so R@100 is 1/2, not 1/1."""

@@ -32,3 +32,12 @@ def test_partial_block_puts_the_untrained_run_beside_each_strategy(tmp_path, mon
         assert mul in rows[label(trained["config"])], f"{ds}: the trained run's Mul mAP {mul} is not in its row"
         assert untrained in rows["untrained (same path)"], f"{ds}: the untrained Mul mAP {untrained} is missing"
     assert "cost per run" in text and "peak RSS GB" in text
+
+
+def test_an_empty_store_is_an_error_naming_the_store_and_the_command(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    with pytest.raises(SystemExit, match=r"no runs of preset 'smoke' under .*run_experiments.py baselines"):
+        summarize_results.main(["--preset", "smoke"])
+    assert not (tmp_path / "SUMMARY.md").exists(), "no empty summary is written"

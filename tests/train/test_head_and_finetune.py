@@ -104,6 +104,30 @@ def test_leakage_guard_refuses_overlap():
         check_no_leakage(tydi, {"miracl-pooled": tasks["mlqa-r"]})
 
 
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda q: q.rstrip("?？"),  # a dropped question mark
+        lambda q: q.rstrip("?？") + " ?",  # French spacing
+        lambda q: "".join(ch for ch in q if ch.isalnum() or ch.isspace()),  # every punctuation mark stripped
+        lambda q: "« " + q.upper().replace(" ", "\u00a0") + " »",  # quotes, case, no-break spaces
+    ],
+)
+def test_leakage_guard_sees_through_punctuation_case_and_spacing(variant):
+    """A training question that differs from an evaluation question only in punctuation, quotes, case
+    or spacing is the same question; so is a passage missing its final full stop."""
+    from hybridlib.data import load_lareqa
+
+    ex = training_examples("mlqa-r>xquad-r", max_groups=20).head(8)
+    tasks = {"mlqa-r": load_lareqa("mlqa-r")}
+    disguised = ex.assign(q_text=ex.q_text.map(variant), p_text="unseen passage", neg_text="another unseen passage")
+    with pytest.raises(LeakageError, match=f"{len(ex)} training queries and 0 training passages"):
+        check_no_leakage(disguised, tasks)
+    cut = ex.assign(q_text="an unseen question", p_text=ex.p_text.str.rstrip(".。"), neg_text="unseen")
+    with pytest.raises(LeakageError, match=f"0 training queries and {len(ex)} training passages"):
+        check_no_leakage(cut, tasks)
+
+
 def test_hard_negatives_same_language_other_question():
     ex = training_examples("xquad-r>mlqa-r", max_groups=30, negatives="random", seed=0)
     lang_of = dict(zip(ex.p_text, ex.p_lang))
