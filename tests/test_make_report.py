@@ -73,7 +73,7 @@ def test_the_summary_opens_with_the_tallies_the_figure_and_the_clearest_hybrid_d
     )
     text = "\n".join(lines)
     assert text.startswith("## Summary") and "![Effects of batch composition" in text and "(figures/x.png)" in text
-    assert "| planted | synthetic | 2 | 1 | 3 |" in text
+    assert "| planted | synthetic | 2 | 1 | 3 | 0 |" in text and "one Holm family" in text
     rows = [line for line in lines if line.startswith("| xquad-r |")]
     assert 0 < len(rows) <= 10 and all("Hybrid −" in r for r in rows), "only comparisons involving Hybrid, ≤ 10"
     clearest = {" | ".join(r.split(" | ")[1:3]) for r in rows[:2]}

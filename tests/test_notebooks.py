@@ -52,7 +52,7 @@ def test_03_main_results(run):
     assert v["n_runs"]["head"] == 3 * 2, "three strategies x two smoke seeds"
     assert v["primary"] == "partial fine-tuning", "the smoke preset trains its partial grid, which becomes primary"
     assert v["n_runs"]["partial fine-tuning"] == 3 * 2
-    allowed = {"supported", "contradicted", "inconclusive", "supported (cut above 30%)"}
+    allowed = {"supported", "contradicted", "inconclusive", "exceeds (cut above 30%)"}
     assert v["verdicts"] and set(v["verdicts"].values()) <= allowed
     assert any(k.startswith("Unseen languages") for k in v["verdicts"])
     assert v["bridge_runs"] == 2 * 3, "smoke bridge: every block and the top block x three strategies x one seed"

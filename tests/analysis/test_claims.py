@@ -70,7 +70,8 @@ def test_planted_effects_get_the_right_verdicts(records):
     mo_null = df[(df.claim == "Hybrid highest mean of Mo and Cr (mAP)") & (df.comparison == "Hybrid − X-Y")]
     assert mo_null.verdict.iloc[0] == "contradicted", "Hybrid's (Mo+Cr)/2 is planted 0.05 below X-Y's"
     cut = df[df.claim.str.startswith("Hybrid cuts rank distance")]
-    assert cut.verdict.iloc[0].startswith("supported") and cut.effect.iloc[0] == pytest.approx(0.375, abs=0.02)
+    assert cut.verdict.iloc[0] == "exceeds (cut above 30%)", "planted 37.5%: above the claimed 13-30%, not within it"
+    assert cut.effect.iloc[0] == pytest.approx(0.375, abs=0.02)
     assert (df.p_holm.dropna() >= df.p_claim.dropna()).all(), "Holm never lowers a p-value"
 
 
@@ -88,3 +89,18 @@ def test_scorecard_summary_counts(records, monkeypatch):
     assert len(card) == 7 * 3, "seven XQuAD-R cells x three comparisons (no MLQA-R / MIRACL runs here)"
     assert "effects with the paper's sign" in summary_line(card)
     assert 0 < equivalence_margin() < 0.01
+
+
+def test_holm_runs_over_both_directions_as_one_family():
+    """p_claim 0.01 and p_opposite 0.02 / 0.5 are one family of three: Holm gives 0.03, 0.04, 0.5
+    (two separate families would have left 0.01 and 0.02 unadjusted against 5%)."""
+    import numpy as np
+    import pandas as pd
+
+    from hybridlib.analysis.claims import adjust_family
+
+    df = pd.DataFrame({"p_claim": [0.01, np.nan, np.nan], "p_opposite": [0.02, 0.5, np.nan]})
+    out = adjust_family(df)
+    np.testing.assert_allclose(out.p_holm.to_numpy()[:1], [0.03])
+    np.testing.assert_allclose(out.p_opposite_holm.to_numpy()[:2], [0.04, 0.5])
+    assert np.isnan(out.p_holm[1]) and np.isnan(out.p_holm[2]) and np.isnan(out.p_opposite_holm[2])

@@ -42,7 +42,7 @@ def test_versus_untrained_counts_the_seeds_below_the_starting_encoder():
 def test_claim_agreement_compares_verdicts_claim_by_claim():
     key = {"claim": ["c1", "c2", "c3", "c4"], "dataset": ["x"] * 4, "comparison": ["a − b"] * 4, "effect": [0.1] * 4}
     a = pd.DataFrame(key | {"verdict": ["supported", "supported", "inconclusive", "inconclusive"]})
-    b = pd.DataFrame(key | {"verdict": ["supported (cut above 30%)", "contradicted", "contradicted", "inconclusive"]})
+    b = pd.DataFrame(key | {"verdict": ["supported", "contradicted", "contradicted", "inconclusive"]})
     got = claim_agreement({"every block": a, "top 2 blocks": b}).agreement.tolist()
     assert got == ["agree", "disagree", "resolved under top 2 blocks only", "neither resolved"]
     with pytest.raises(ValueError, match="two regimes"):
