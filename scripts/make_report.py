@@ -23,7 +23,7 @@ from hybridlib.analysis.stats import fmt_p
 from hybridlib.analysis.tables import table1
 from hybridlib.fileio import _atomic
 from hybridlib.notebook.plots import effect_figure, figure_path, save
-from hybridlib.paths import REPO
+from hybridlib.paths import REPO, results_dir
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 from hybridlib.runs.store import list_runs
@@ -205,16 +205,22 @@ def bridge_section(P, n_boot: int) -> list[str]:
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--protocol", default="mlqa-test")
     ap.add_argument("--n-boot", type=int, default=2000)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.perf_counter()
     P = get_preset(args.preset)
     head, head_missing = grids.stored_grid(grids.main_grid(P, [args.protocol]), P)
     partial, partial_missing = grids.stored_grid([c for c in grids.partial_grid(P, [args.protocol]) if c.steps > 0], P)
+    if not grids.has_every_strategy(head) and not grids.has_every_strategy(partial):
+        raise SystemExit(
+            f"make_report: no track of preset {P.name!r} has runs of every strategy under {results_dir()} "
+            f"(protocol {args.protocol}); fill the store first: python scripts/run_experiments.py head-grid partial "
+            f"--preset {P.name}"
+        )
     tracks = {}
     if grids.has_every_strategy(partial):
         tracks["partial fine-tuning (top 2 blocks)"] = partial

@@ -84,3 +84,12 @@ def test_the_summary_opens_with_the_tallies_the_figure_and_the_clearest_hybrid_d
         pd.DataFrame({"p_holm": [0.0, 0.0042, 0.3, np.nan], "test": ["a", "a", "a", "threshold on CI"]})
     )
     assert readable.p_holm.tolist() == ["<0.001", "0.004", "0.30", "— (judged on the 95% CI)"]
+
+
+def test_an_empty_store_is_an_error_naming_the_store_and_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    report = Path(__file__).resolve().parents[1] / "REPORT.md"
+    before = report.read_bytes()
+    with pytest.raises(SystemExit, match=r"no track of preset 'smoke' .*scripts/run_experiments.py head-grid partial"):
+        make_report().main(["--preset", "smoke"])
+    assert report.read_bytes() == before, "REPORT.md must not be overwritten from an empty store"

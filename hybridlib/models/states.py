@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from hybridlib.progress import progress
 
 DTYPES = {"float16": np.float16, "float32": np.float32}
 DISK_MARGIN = 1 << 30  # keep 1 GiB free
+ORPHAN_SECONDS = 3600  # a temporary file older than this belongs to no running writer
 
 
 class StateCacheError(RuntimeError):
@@ -54,8 +56,10 @@ class StateCache(ShardIndex):
         else:
             write_json(meta_file, meta)
         self.meta = meta
-        for tmp in self.root.glob(".*.tmp"):  # orphans of an interrupted write
-            tmp.unlink(missing_ok=True)
+        now = time.time()
+        for tmp in self.root.glob(".*.tmp"):  # orphans of an interrupted write, not another writer's live file
+            if now - tmp.stat().st_mtime > ORPHAN_SECONDS:
+                tmp.unlink(missing_ok=True)
         for keys_file in sorted(self.root.glob("shard-*.keys.npy")):
             stem = keys_file.name[: -len(".keys.npy")]
             tok, off = self.root / f"{stem}.tok.npy", self.root / f"{stem}.off.npy"

@@ -259,7 +259,11 @@ def _resume(path: Path | None, cfg: PartialFineTuneConfig) -> dict:
     """The saved training state of this very config, or ``{}`` (none, or another config's: ignored)."""
     if path is None or not path.exists():
         return {}
-    saved = torch.load(path, weights_only=False)  # our own file, written by _save
+    try:
+        saved = torch.load(path, weights_only=False)  # our own file, written by _save
+    except Exception as err:  # truncated or corrupt (e.g. a disk filled mid-write by another tool)
+        logger.warning("%s: unreadable checkpoint (%s: %s), training starts afresh", path, type(err).__name__, err)
+        return {}
     if saved.pop("config") != dataclasses.asdict(cfg):
         logger.warning("%s: a checkpoint of another config, ignored (training starts afresh)", path)
         return {}

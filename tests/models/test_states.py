@@ -88,3 +88,21 @@ def test_length_buckets_give_each_text_the_embedding_of_one_padded_pass(tiny_mod
     torch.testing.assert_close(got.detach(), ref, atol=1e-5, rtol=0, msg=f"{buckets} buckets moved an embedding")
     got.sum().backward()
     assert all(p.grad is not None for p in top.hf.encoder.parameters()), "a trained block got no gradient"
+
+
+def test_state_cache_leaves_a_fresh_temporary_file_of_another_writer_alone(tmp_path):
+    import os
+    import time
+
+    from hybridlib.models.states import ORPHAN_SECONDS, StateCache
+
+    meta = {"fingerprint": "f", "layer": 0, "max_len": 8, "hidden": 4, "dtype": "float16"}
+    StateCache(tmp_path, meta)
+    live, orphan = tmp_path / ".shard-live.tok.npy.tmp", tmp_path / ".shard-old.tok.npy.tmp"
+    live.write_bytes(b"being written")
+    orphan.write_bytes(b"left behind")
+    old = time.time() - ORPHAN_SECONDS - 60
+    os.utime(orphan, (old, old))
+    StateCache(tmp_path, meta)
+    assert live.exists(), "another process's temporary file was deleted while it wrote it"
+    assert not orphan.exists(), "an orphan older than the stale age is cleaned"

@@ -168,3 +168,14 @@ def test_length_buckets_leave_validation_unchanged_and_the_curve_logs_accuracy(t
     assert bucketed["eval_loss"][0][1] == pytest.approx(plain["eval_loss"][0][1], abs=1e-3), "padding moved the loss"
     assert [s for s, _ in bucketed["eval_acc"]] == [0, 1, 2], "one accuracy per validation, step 0 included"
     assert all(0.0 <= a <= 1.0 for _, a in bucketed["eval_acc"])
+
+
+def test_a_truncated_checkpoint_is_ignored_with_a_warning_and_training_starts_afresh(tmp_path, caplog):
+    from hybridlib.train.partial import _resume
+
+    cfg = PartialFineTuneConfig(protocol="mlqa-test", strategy="hybrid", alpha=0.5, seed=0, model="m", preset="smoke")
+    ckpt = tmp_path / "ckpt.pt"
+    ckpt.write_bytes(b"PK\x03\x04 truncated")
+    with caplog.at_level("WARNING"):
+        assert _resume(ckpt, cfg) == {}, "an unreadable checkpoint must not stop the run"
+    assert "unreadable checkpoint" in caplog.text and str(ckpt) in caplog.text
