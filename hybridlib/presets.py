@@ -72,9 +72,8 @@ class Preset:
     # the paper's regime on the CPU: every block trained (full fine-tuning, embeddings frozen) on the
     # cross-dataset protocols, as long as the partial track (notebook 03's variants)
     every_block_layers: int = 12  # the backbone's depth: k = L trains every block
-    every_block_buckets: int = (
-        4  # length buckets per training batch: 1.37x at 64 tokens (scripts/bench_partial.py --buckets)
-    )
+    # length buckets per training batch: 1.37x per 12-block step at 64 tokens (scripts/bench_partial.py --buckets)
+    every_block_buckets: int = 4
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 12)
     ft_small_depth: int = 6  # scaling extension: full fine-tuning also at this depth (besides the full model)
     extension_seeds: tuple[int, ...] | None = None  # scaling / neutrality grids (None = seeds)

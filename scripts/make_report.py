@@ -16,7 +16,7 @@ import pandas as pd
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
-from hybridlib.analysis.effects import effect_table, resolved
+from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
@@ -152,8 +152,7 @@ def summary_section(tallies: list[tuple[str, str, dict]], effects: pd.DataFrame,
         "|---|---|---|---|---|---|---|",
     ]
     for r, sure in zip(top.to_dict("records"), resolved(top)):
-        scale = 100 if r["quantity"] == "RD change" else 1
-        unit = " %" if scale == 100 else ""
+        scale, unit = display_scale(r["quantity"])
         lines.append(
             f"| {r['dataset']} | {r['quantity']} | {r['comparison']} | {r['effect'] * scale:+.3f}{unit} "
             f"[{r['ci_low'] * scale:+.3f}, {r['ci_high'] * scale:+.3f}] | {'yes' if sure else 'no'} | "

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
-from hybridlib.analysis.inference import hierarchical_bootstrap
+from hybridlib.analysis.inference import hierarchical_bootstrap, relative_change
 from hybridlib.analysis.scorecard import COMPARISONS, paper_means, strategy_sample
 
 QUANTITIES = {  # label -> (setting, metric)
@@ -61,8 +61,7 @@ def effect_table(
             for a, b in COMPARISONS:
                 d = hierarchical_bootstrap(samples[a], samples[b], n_boot=n_boot, seed=len(rows))
                 if metric == "rank_distance":
-                    ratio = (d.draws_a - d.draws_b) / d.draws_b
-                    effect = d.estimate / samples[b].estimate()
+                    effect, ratio = relative_change(d, samples[b])
                     low, high = np.quantile(ratio, [0.025, 0.975])
                 else:
                     effect, low, high = d.estimate, d.low, d.high
@@ -81,6 +80,12 @@ def effect_table(
     return pd.DataFrame(rows)
 
 
+def display_scale(quantity: str) -> tuple[int, str]:
+    """How a quantity's effect is printed: ``(100, " %")`` for the relative rank-distance change,
+    ``(1, "")`` for mAP differences."""
+    return (100, " %") if quantity == "RD change" else (1, "")
+
+
 def resolved(table: pd.DataFrame) -> pd.Series:
     """Whether each row's 95% CI excludes 0."""
     return (table.ci_low > 0) | (table.ci_high < 0)
@@ -94,7 +99,7 @@ def headline_sentences(table: pd.DataFrame) -> list[str]:
     for comparison in ("Hybrid − X-X-mono", "Hybrid − X-Y"):
         parts = []
         for r in table[table.comparison == comparison].itertuples():
-            scale, unit = (100, " %") if r.quantity == "RD change" else (1, "")
+            scale, unit = display_scale(r.quantity)
             better = r.ci_high < 0 if r.quantity == "RD change" else r.ci_low > 0
             worse = r.ci_low > 0 if r.quantity == "RD change" else r.ci_high < 0
             word = "better" if better else "worse" if worse else "not resolved"
@@ -107,4 +112,4 @@ def headline_sentences(table: pd.DataFrame) -> list[str]:
     return out
 
 
-__all__ = ["QUANTITIES", "effect_table", "resolved", "headline_sentences"]
+__all__ = ["QUANTITIES", "effect_table", "display_scale", "resolved", "headline_sentences"]

@@ -165,6 +165,12 @@ def hierarchical_bootstrap(
     )
 
 
+def relative_change(d: Difference, b: Sample) -> tuple[float, np.ndarray]:
+    """A − B relative to B, (A − B) / B: the point estimate (the difference over B's macro score)
+    and its bootstrap distribution (each draw's difference over that draw's B)."""
+    return d.estimate / b.estimate(), d.draws / d.draws_b
+
+
 def minimum_detectable_difference(differences: np.ndarray, alpha: float = 0.05, power: float = 0.8) -> float:
     """The paired mean difference a two-sided test at ``alpha`` detects with probability ``power``,
     given per-query differences (normal approximation: (z_{1-α/2} + z_power) · sd / √n)."""
@@ -237,4 +243,5 @@ __all__ = [
     "restrict_langs",
     "level_ci",
     "minimum_detectable_difference",
+    "relative_change",
 ]

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from hybridlib.analysis.effects import display_scale  # noqa: E402
 from hybridlib.paths import figures_dir  # noqa: E402
 
 warnings.filterwarnings("ignore", message=".*Pandas4Warning.*")
@@ -73,7 +74,7 @@ def effect_figure(table, title: str = ""):
         for j, q in enumerate(quantities):
             ax = axes[i, j]
             g = table[(table.dataset == ds) & (table.quantity == q)]
-            scale = 100 if q == "RD change" else 1
+            scale = display_scale(q)[0]
             for r in g.to_dict("records"):
                 effect, low, high, at = (
                     r["effect"] * scale,
@@ -88,7 +89,7 @@ def effect_figure(table, title: str = ""):
             ax.axvline(0, color="black", lw=0.7)
             ax.set_yticks(list(y.values()), list(y.keys()))
             ax.set_ylim(-0.6, len(comparisons) - 0.4)
-            unit = "relative change, %" if q == "RD change" else "difference"
+            unit = "relative change, %" if scale == 100 else "difference"
             ax.set_title(f"{ds}: {q}", fontsize=10)
             ax.set_xlabel(unit, fontsize=8)
             ax.tick_params(labelsize=8)
@@ -145,15 +146,12 @@ def scorecard_figure(cards: dict):
     """Our strategy effects (95% CI) against the paper's, one panel per paper backbone, one marker
     per track, colour by setting; rank distance (another scale) is left to notebook 04. The legend
     sits below the panels. Returns the figure."""
-    import pandas as pd
-
+    cards = {name: c[c.metric != "rank_distance"] for name, c in cards.items()}
     card = pd.concat(cards.values(), ignore_index=True)
-    card = card[card.metric != "rank_distance"]
     colours = {"mono": "#1f77b4", "cross": "#d62728", "multi": "#2ca02c"}
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), squeeze=False)
     for ax, model in zip(axes[0], ("XLM-R", "LaBSE")):
         for c, marker in zip(cards.values(), ("o", "s", "D")):
-            c = c[c.metric != "rank_distance"]
             for setting, g in c.groupby("setting", sort=False):
                 ax.errorbar(
                     g[f"paper {model}"],

@@ -89,16 +89,21 @@ def _rewrite_links(body: str, page: Page, repo: Path) -> str:
     return re.sub(r'(href|src)="([^"]+)"', fix, body)
 
 
-def render_markdown(page: Page, all_pages: list[Page], repo: Path = REPO) -> str:
-    import mistune
-
-    md = mistune.create_markdown(plugins=["table", "strikethrough", "url"], escape=False)
-    body = _rewrite_links(md(page.source.read_text(encoding="utf-8")), page, repo)
+def _page_html(page: Page, all_pages: list[Page], body: str) -> str:
+    """A whole page: its title, the site's stylesheet, the navigation bar, then ``body``."""
     style = _relative(page.target, "style.css")
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(page.title)}</title>'
         f'<link rel="stylesheet" href="{style}"></head><body>{nav_html(all_pages, page)}{body}</body></html>'
     )
+
+
+def render_markdown(page: Page, all_pages: list[Page], repo: Path = REPO) -> str:
+    import mistune
+
+    md = mistune.create_markdown(plugins=["table", "strikethrough", "url"], escape=False)
+    body = _rewrite_links(md(page.source.read_text(encoding="utf-8")), page, repo)
+    return _page_html(page, all_pages, body)
 
 
 def render_notebook(page: Page, all_pages: list[Page], repo: Path = REPO) -> str:
@@ -108,11 +113,7 @@ def render_notebook(page: Page, all_pages: list[Page], repo: Path = REPO) -> str
     exporter = HTMLExporter(template_name="basic")
     body, _ = exporter.from_notebook_node(nbformat.read(page.source, as_version=4))
     body = _rewrite_links(body, page, repo)
-    style = _relative(page.target, "style.css")
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(page.title)}</title>'
-        f'<link rel="stylesheet" href="{style}"></head><body>{nav_html(all_pages, page)}{body}</body></html>'
-    )
+    return _page_html(page, all_pages, body)
 
 
 def build(out: Path, repo: Path = REPO) -> list[Path]:
