@@ -81,6 +81,7 @@ class Preset:
     tydi_langs: tuple[str, ...] = ("sw", "te", "bn")  # TyDi GoldP dev languages evaluated
     full_eval_uncapped: bool = True  # the partial track evaluates every query and candidate (smoke: its caps)
     bridge_n_seeds: int = 2  # seeds of the bridge to full fine-tuning (a 12-block step is ~10x a top-2 step)
+    ntrex_max_pairs: int | None = None  # NTREX-128 pairs per language fitting SHIFT / LIR (None: all 1,997)
     notebooks_compute: bool = False  # notebooks compute the runs they show when missing (smoke: tiny, seconds)
     backbones: tuple[str, ...] = ()  # paper preset: the paper's backbones, loaded from the hub by name
     protocol: str = "mlqa-test"  # the main training protocol
@@ -123,6 +124,7 @@ PRESETS: dict[str, Preset] = {
         tydi_langs=("sw",),
         full_eval_uncapped=False,
         bridge_n_seeds=1,
+        ntrex_max_pairs=40,
         notebooks_compute=True,
         ft_eval_tasks=("xquad-r", "miracl-pooled"),
         ft_max_queries=10,

@@ -90,6 +90,7 @@ def main() -> None:
             "partial-bridge",
             "every-block",
             "answer-ranks",
+            "language-preference",
             "paper",
         ],
     )
@@ -158,6 +159,11 @@ def main() -> None:
                 for cfg in grids.main_grid(p, ["mlqa-test"]):
                     if cfg.seed == p.seeds[0]:
                         log(run_answer_ranks(p, ds, cfg))
+        elif stage == "language-preference":  # notebooks 04 and 08: LPR, Lang-nDCG, top-1 classes, MRC
+            from hybridlib.runs.preference_runs import run_language_preference
+
+            for cfg, head in grids.preference_grid(p):
+                log(run_language_preference(p, cfg, head))
         elif stage == "paper":  # the paper's recipe: a GPU and a network (use --preset paper)
             from hybridlib.runs.paper_runs import run_paper
 

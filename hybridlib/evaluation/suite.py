@@ -2,8 +2,10 @@
 
 ``evaluate_suite(scorer_for, tasks)`` returns a JSON-able summary and compact per-query arrays:
 
-- ``xquad-r`` / ``mlqa-r``: Mo/Cr/Mul (mAP, R@1, R@10), rank distance, per language, and the
-  query x target cross-lingual mAP matrix;
+- ``xquad-r`` / ``mlqa-r``: Mo/Cr/Mul (mAP, R@1, R@10), rank distance, per language, the
+  query x target cross-lingual mAP matrix, and the language-preference metrics of the pooled
+  setting (LPR, Lang-nDCG@10, top-1 decomposition, MRC: :mod:`hybridlib.evaluation.language_preference`;
+  records stored before they existed lack them, and readers say so);
 - ``miracl-pooled`` (mini-MIRACL, pooled), ``miracl-hard`` (every dev query with a positive that has
   text, condensed qrels, same-language distractors: :mod:`hybridlib.data.miracl_hard`), ``tydi``
   (TyDi GoldP dev, pooled): nDCG@10, R@100 per language with mean and median;
@@ -20,6 +22,7 @@ import numpy as np
 from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
 from hybridlib.data.miracl_hard import load_miracl_hard
 from hybridlib.data.task import RetrievalTask
+from hybridlib.evaluation.language_preference import language_preference, preference_summary
 from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, evaluate_topk, pooled_table
 from hybridlib.presets import Preset
 
@@ -96,6 +99,10 @@ def evaluate_suite(
             }
             for k, v in res.per_query_frame().items():
                 arrays[f"{name}/{k}"] = v
+            pref = language_preference(scorer, task)  # LPR, Lang-nDCG@10, top-1 classes, MRC per query
+            summary[name]["language_preference"] = preference_summary(pref)
+            for k, v in pref.items():
+                arrays[f"{name}/preference/{k}"] = v
         else:
             res = evaluate_topk(scorer, task) if name in TOPK else evaluate_pooled(scorer, task, group=POOLED[name])
             table = pooled_table(res)

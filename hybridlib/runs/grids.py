@@ -17,7 +17,8 @@ from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-export
 
 MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
-NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train")
+NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train", "shift-ntrex", "lir-ntrex")
+HEAD_TRANSFORMS = ("center-train", "center-eval", "shift-ntrex", "lir-ntrex")  # also combined with each head
 
 
 def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
@@ -46,13 +47,31 @@ def scaling_grid(
 
 
 def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[HeadRunConfig]:
-    """Centring (train-side and eval-pool means) combined with each strategy's head (seed-major)."""
+    """Centring (train-side and eval-pool means), SHIFT and LIR combined with each strategy's head
+    (seed-major)."""
     return [
         head_config(preset, "mlqa-test", a, s, transform=t)
         for s in (seeds or preset.ext_seeds)
-        for t in ("center-train", "center-eval")
+        for t in HEAD_TRANSFORMS
         for a in MAIN_ALPHAS.values()
     ]
+
+
+def preference_grid(preset: Preset) -> list[tuple]:
+    """``(PreferenceConfig, head config or None)`` of every system whose language-preference metrics
+    can be recomputed without fine-tuning: the frozen encoder, BM25, USE-m (and the encoder on its
+    languages), each training-free transform, each head of the main grid and of the neutrality grid."""
+    from hybridlib.data.lareqa import LANGS
+    from hybridlib.models.use_m import NAME as USE_M
+    from hybridlib.models.use_m import supported_langs
+    from hybridlib.runs.preference_runs import preference_config
+
+    use_langs = {ds: supported_langs(preset.lareqa_langs.get(ds) or LANGS[ds])[0] for ds in ("xquad-r", "mlqa-r")}
+    out = [(preference_config(preset, "encoder"), None), (preference_config(preset, "bm25"), None)]
+    out += [(preference_config(preset, "encoder", m, langs=use_langs), None) for m in (USE_M, preset.model)]
+    out += [(preference_config(preset, "transform", transform=t), None) for t in NEUTRALITY_TRANSFORMS]
+    heads = main_grid(preset, ["mlqa-test"]) + neutrality_grid(preset)
+    return out + [(preference_config(preset, "head", head=h), h) for h in heads]
 
 
 def partial_grid(

@@ -85,7 +85,7 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
         )
 
     (q, p, n), vq = emb(train), emb(val)
-    pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks)
+    pre = fit_transform(cfg.transform, train, q, p, enc, layer, tasks, preset.ntrex_max_pairs)
     q, p, n = pre(q, "query", train.q_lang), pre(p, "passage", train.p_lang), pre(n, "passage", train.p_lang)
     vq = (pre(vq[0], "query", val.q_lang), pre(vq[1], "passage", val.p_lang), pre(vq[2], "passage", val.p_lang))
     composer = BatchComposer(train, make_strategy(cfg.strategy, cfg.alpha), cfg.head.batch_size, cfg.seed)
@@ -115,7 +115,12 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
 def head_data(cfg: HeadRunConfig, preset: Preset) -> dict[str, str]:
     """Fingerprints of what a head run reads: its evaluation suite and its training examples."""
     ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
-    return {"eval": suite_fingerprint(load_suite(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
+    data = {"eval": suite_fingerprint(load_suite(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
+    if cfg.transform.endswith("-ntrex"):  # SHIFT / LIR read NTREX-128 too
+        from hybridlib.data.ntrex import ntrex_fingerprint
+
+        data["fit"] = ntrex_fingerprint(preset.ntrex_max_pairs)
+    return data
 
 
 def run_head(cfg: HeadRunConfig, preset: Preset, force: bool = False) -> dict:

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import resource
 import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
 
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
+from hybridlib.fileio import write_by_name
 from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
 from hybridlib.runs.store import cached_run, record_key
-from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, train_partial
+from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, states_scorer, train_partial
 from hybridlib.train.protocols import ALL_PROTOCOLS, examples_fingerprint, training_examples
 from hybridlib.train.strategy import max_groups_for, run_identity
 
@@ -65,12 +70,15 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     """
     data = partial_data(cfg, preset)
     checkpoint = cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, data)}.pt"
+    weights = trained_weights_path(cfg, preset)
 
     def compute():
         tasks = full_eval_tasks(preset, cfg.eval_tasks)
         model = load_model(cfg.model)
         fp = fingerprint(model)
         top, log = train_partial(cfg, model, fp, tasks, show_progress, checkpoint=checkpoint)
+        # the trained blocks are kept (cache only, never in git): a new metric never needs retraining
+        write_by_name(weights, lambda tmp: torch.save({"config": asdict(cfg), "top": top.state_dict()}, tmp))
         t0 = time.perf_counter()
         summary, arrays = evaluate_partial(top, model, fp, cfg, tasks, show_progress)
         log["eval_seconds"] = round(time.perf_counter() - t0, 1)
@@ -82,4 +90,31 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     return record
 
 
-__all__ = ["partial_config", "full_eval_tasks", "run_partial"]
+def trained_weights_path(cfg: PartialFineTuneConfig, preset: Preset) -> Path:
+    """Where a run's trained top blocks are kept: ``<cache>/weights/partial-ft-<record key>.pt``."""
+    return cache_dir() / "weights" / f"partial-ft-{record_key(cfg, partial_data(cfg, preset))}.pt"
+
+
+def trained_scorer_for(cfg: PartialFineTuneConfig, preset: Preset, show_progress: bool = False):
+    """``scorer_for(task)`` of a stored run's kept weights (rescoring without retraining).
+
+    Raises ``FileNotFoundError`` naming the file and the command when the weights were not kept
+    (runs stored before weights were kept, or on another machine)."""
+    from hybridlib.models.states import top_layers
+
+    path = trained_weights_path(cfg, preset)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: no kept weights for this run (stored before runs kept them, or on another machine); "
+            "rerun it with --force to train and keep them"
+        )
+    saved = torch.load(path, weights_only=False)  # our own file, written by run_partial
+    if saved["config"] != asdict(cfg):
+        raise ValueError(f"{path}: weights of another config")
+    model = load_model(cfg.model)
+    top = top_layers(model, cfg.top_layers)
+    top.load_state_dict(saved["top"])
+    return states_scorer(top, model, fingerprint(model), cfg, show_progress)
+
+
+__all__ = ["partial_config", "full_eval_tasks", "run_partial", "trained_weights_path", "trained_scorer_for"]

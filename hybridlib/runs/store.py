@@ -80,6 +80,7 @@ STAGES_OF_KIND = {
     "finetune-zeroshot": "finetune | finetune-depth",
     "transform": "neutrality",
     "answer-ranks": "answer-ranks",
+    "language-preference": "language-preference",
     "trec-check": "baselines",
 }
 

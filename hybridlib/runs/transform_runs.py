@@ -25,9 +25,26 @@ class TransformConfig:
     max_candidates: int | None
 
 
-def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None) -> dict:
-    """Evaluate ``transform`` (see :mod:`hybridlib.train.neutrality`) with no training at all."""
-    cfg = TransformConfig(
+def transform_scorer(cfg: TransformConfig, tasks: dict, examples, ntrex_max_pairs: int | None = None):
+    """``(scorer_for, info)``: the frozen encoder with ``cfg.transform`` fitted (training-side text,
+    the evaluation pools for ``center-eval``, NTREX-128 for SHIFT / LIR), no training."""
+    ex, _ = drop_overlap(examples, tasks)
+    enc, layer = encoder_for(cfg.model)
+    q = enc.encode(ex.q_text.tolist(), "query", layer)
+    p = enc.encode(ex.p_text.tolist(), "passage", layer)
+    pre = fit_transform(cfg.transform, ex, q, p, enc, layer, tasks, ntrex_max_pairs)
+
+    def scorer_for(task):
+        ql, cl = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
+        return embed_task(enc, task, layer).map(lambda x, kind: pre(x, kind, ql if kind == "query" else cl))
+
+    info = {"model": cfg.model, "fingerprint": enc.fingerprint, "backend": enc.backend, "layer": layer}
+    return scorer_for, info | ({"fit": pre.info} if hasattr(pre, "info") else {})
+
+
+def transform_config(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None):
+    """The config of a training-free run of ``transform`` on the preset's suite of ``protocol``."""
+    return TransformConfig(
         transform,
         model or preset.model,
         preset.name,
@@ -38,26 +55,27 @@ def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-tes
         preset.max_candidates,
     )
 
+
+def transform_data(cfg: TransformConfig, tasks: dict, examples, ntrex_max_pairs: int | None = None) -> dict[str, str]:
+    """Fingerprints of what a transform run reads (NTREX-128 too for SHIFT / LIR)."""
+    data = {"eval": suite_fingerprint(tasks), "train": examples_fingerprint(examples)}
+    if cfg.transform.endswith("-ntrex"):
+        from hybridlib.data.ntrex import ntrex_fingerprint
+
+        data["fit"] = ntrex_fingerprint(ntrex_max_pairs)
+    return data
+
+
+def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None) -> dict:
+    """Evaluate ``transform`` (see :mod:`hybridlib.train.neutrality`) with no training at all."""
+    cfg = transform_config(transform, preset, protocol, model)
     tasks = load_suite(preset, cfg.eval_tasks)
     examples = training_examples(protocol, cfg.train_max_groups)
-    data = {"eval": suite_fingerprint(tasks), "train": examples_fingerprint(examples)}
+    data = transform_data(cfg, tasks, examples, preset.ntrex_max_pairs)
 
     def compute():
-        ex, _ = drop_overlap(examples, tasks)
-        enc, layer = encoder_for(cfg.model)
-        q = enc.encode(ex.q_text.tolist(), "query", layer)
-        p = enc.encode(ex.p_text.tolist(), "passage", layer)
-        pre = fit_transform(transform, ex, q, p, enc, layer, tasks)
-
-        def scorer_for(task):
-            ql, cl = task.queries.lang.to_numpy(), task.candidates.lang.to_numpy()
-            return embed_task(enc, task, layer).map(lambda x, kind: pre(x, kind, ql if kind == "query" else cl))
-
+        scorer_for, info = transform_scorer(cfg, tasks, examples, preset.ntrex_max_pairs)
         summary, arrays = evaluate_suite(scorer_for, tasks)
-        return (
-            summary,
-            arrays,
-            {"model": cfg.model, "fingerprint": enc.fingerprint, "backend": enc.backend, "layer": layer},
-        )
+        return summary, arrays, info
 
     return cached_run("transform", cfg, compute, data, subdir=preset.results_subdir)

@@ -10,6 +10,16 @@
 - ``leace-train``: LEACE (Belrose et al. 2023, ``concept-erasure`` package), the least-squares
   optimal linear eraser that makes the language one-hot unpredictable by any linear classifier,
   fitted on training-side text (queries and passages pooled), then re-normalise.
+- ``shift-ntrex``: SHIFT (Jang et al. 2026, arXiv 2606.18801): per target language ``l`` a language
+  vector ``v_l = mean(e_l − e_en)`` over parallel sentence pairs (English source ↔ human
+  translation, NTREX-128: disjoint from every evaluated pool, 1,997 pairs a language), encoded as
+  passages; subtracted from *passage* embeddings only (queries untouched), then re-normalised since
+  the study scores by cosine. English and languages without pairs are not shifted.
+- ``lir-ntrex``: LIR (Yang, Yang, Cer & Darve 2021, arXiv 2109.04727): per language and side, the
+  top ``LIR_RANK`` right singular vectors of that language's (uncentred) embedding matrix span its
+  language-identity subspace; each embedding loses its projection on its own language's subspace,
+  then is re-normalised. Fitted on the NTREX-128 sentences of each language (queries encoded as
+  queries, passages as passages); languages without sentences are left unchanged.
 - ``none``: identity.
 
 ``fit_transform`` returns ``pre(x, kind, langs) -> x'`` used before the head and before scoring.
@@ -22,7 +32,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-TRANSFORMS = ("none", "center-train", "center-eval", "erase-train", "leace-train")
+TRANSFORMS = ("none", "center-train", "center-eval", "erase-train", "leace-train", "shift-ntrex", "lir-ntrex")
+LIR_RANK = 1
 
 Pre = Callable[[np.ndarray, str, np.ndarray], np.ndarray]
 
@@ -86,6 +97,77 @@ def leace(x: np.ndarray, langs) -> Pre:
     return pre
 
 
+def shift(vectors: dict[str, np.ndarray]) -> Pre:
+    """SHIFT: subtract ``vectors[lang]`` from passage embeddings of that language (queries unchanged)."""
+
+    def pre(x: np.ndarray, kind: str, langs) -> np.ndarray:
+        if kind == "query":
+            return x
+        langs = np.asarray(langs)
+        out = x.astype(np.float32).copy()
+        for lang, v in vectors.items():
+            out[langs == lang] -= v
+        return _normalise(out).astype(np.float32)
+
+    return pre
+
+
+def lir(bases: dict[str, dict[str, np.ndarray]]) -> Pre:
+    """LIR: remove each language's identity subspace, ``bases[kind][lang]`` of shape ``(r, d)``."""
+
+    def pre(x: np.ndarray, kind: str, langs) -> np.ndarray:
+        langs = np.asarray(langs)
+        out = x.astype(np.float32).copy()
+        for lang, c in bases[kind].items():
+            rows = langs == lang
+            out[rows] -= (out[rows] @ c.T) @ c
+        return _normalise(out).astype(np.float32)
+
+    return pre
+
+
+def identity_subspace(x: np.ndarray, rank: int) -> np.ndarray:
+    """The top ``rank`` right singular vectors of the uncentred matrix ``x`` (rows: embeddings)."""
+    _, _, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
+    return vt[:rank].astype(np.float32)
+
+
+def _ntrex_langs(tasks: dict) -> list[str]:
+    from hybridlib.data.ntrex import CODES
+
+    langs = set()
+    for t in tasks.values():
+        langs |= set(t.queries.lang) | set(t.candidates.lang)
+    return sorted(langs & set(CODES))
+
+
+def fit_ntrex(name: str, encoder, layer: int | None, tasks: dict, max_pairs: int | None = None) -> Pre:
+    """SHIFT or LIR fitted on NTREX-128 parallel sentences of the evaluated languages.
+
+    The returned function carries ``pre.info`` (pairs / sentences used per language)."""
+    from hybridlib.data.ntrex import load_ntrex_pairs
+
+    langs = _ntrex_langs(tasks)
+    pairs = load_ntrex_pairs(langs, max_pairs)
+    if name == "shift-ntrex":
+        en = encoder.encode(pairs.en_text.tolist(), "passage", layer)
+        tr = encoder.encode(pairs.text.tolist(), "passage", layer)
+        d = tr - en
+        vectors = {lang: d[(pairs.lang == lang).to_numpy()].mean(0) for lang in langs}
+        pre = shift(vectors)
+        pre.info = {"pairs_per_language": pairs.groupby("lang").size().astype(int).to_dict(), "source": "en"}
+        return pre
+    english = pairs.drop_duplicates("line")
+    texts = {lang: pairs.text[pairs.lang == lang].tolist() for lang in langs} | {"en": english.en_text.tolist()}
+    bases = {
+        kind: {lang: identity_subspace(encoder.encode(t, kind, layer), LIR_RANK) for lang, t in texts.items()}
+        for kind in ("query", "passage")
+    }
+    pre = lir(bases)
+    pre.info = {"sentences_per_language": {k: len(v) for k, v in texts.items()}, "rank": LIR_RANK}
+    return pre
+
+
 def fit_transform(
     name: str,
     train: pd.DataFrame | None,
@@ -94,6 +176,7 @@ def fit_transform(
     encoder=None,
     layer: int | None = None,
     tasks: dict | None = None,
+    ntrex_max_pairs: int | None = None,
 ) -> Pre:
     """Build a transform from training-side embeddings (``q``, ``p`` aligned with ``train``) or,
     for ``center-eval``, from the evaluation pools in ``tasks`` (encoded with ``encoder``)."""
@@ -101,6 +184,8 @@ def fit_transform(
         raise ValueError(f"unknown transform {name!r}; known: {TRANSFORMS}")
     if name == "none":
         return lambda x, kind, langs: x
+    if name in ("shift-ntrex", "lir-ntrex"):
+        return fit_ntrex(name, encoder, layer, tasks, ntrex_max_pairs)
     if name == "center-eval":
         qs, ps, ql, pl = [], [], [], []
         for t in tasks.values():

@@ -271,8 +271,8 @@ def _resume(path: Path | None, cfg: PartialFineTuneConfig) -> dict:
     return saved
 
 
-def evaluate_partial(top, model, model_fp: str, cfg: PartialFineTuneConfig, tasks: dict, show_progress: bool = True):
-    """Score every task through ``top`` over the stored states of its texts."""
+def states_scorer(top, model, model_fp: str, cfg: PartialFineTuneConfig, show_progress: bool = True):
+    """``scorer_for(task)``: every query and candidate of a task through ``top`` over its stored states."""
     states = LayerStates(
         model, model_fp, top.start, cfg.eval_max_len, show_progress=show_progress, dtype=cfg.state_dtype
     )
@@ -282,7 +282,12 @@ def evaluate_partial(top, model, model_fp: str, cfg: PartialFineTuneConfig, task
         c = embed_states(top, states.get(states.keys(task.candidates["text"].tolist(), "passage")))
         return DenseScorer.for_task(task, q, c)
 
-    return evaluate_suite(scorer_for, tasks)
+    return scorer_for
 
 
-__all__ = ["PartialFineTuneConfig", "train_partial", "evaluate_partial"]
+def evaluate_partial(top, model, model_fp: str, cfg: PartialFineTuneConfig, tasks: dict, show_progress: bool = True):
+    """Score every task through ``top`` over the stored states of its texts."""
+    return evaluate_suite(states_scorer(top, model, model_fp, cfg, show_progress), tasks)
+
+
+__all__ = ["PartialFineTuneConfig", "train_partial", "evaluate_partial", "states_scorer"]
