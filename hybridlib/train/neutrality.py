@@ -12,7 +12,8 @@
   fitted on training-side text (queries and passages pooled), then re-normalise.
 - ``shift-ntrex``: SHIFT (Jang et al. 2026, arXiv 2606.18801): per target language ``l`` a language
   vector ``v_l = mean(e_l − e_en)`` over parallel sentence pairs (English source ↔ human
-  translation, NTREX-128: disjoint from every evaluated pool, 1,997 pairs a language), encoded as
+  translation, NTREX-128: disjoint from every evaluated pool, the first ``Preset.ntrex_max_pairs``
+  lines of its 1,997 a language), encoded as
   passages; subtracted from *passage* embeddings only (queries untouched), then re-normalised since
   the study scores by cosine. English and languages without pairs are not shifted.
 - ``lir-ntrex``: LIR (Yang, Yang, Cer & Darve 2021, arXiv 2109.04727): per language and side, the
