@@ -41,6 +41,7 @@ from hybridlib.runs import grids
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.runs.bias_runs import run_answer_ranks
 from hybridlib.runs.store import arrays_of, list_runs
+from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.train.protocols import PROTOCOLS
 
 P = get_preset(preset)
@@ -114,6 +115,65 @@ save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance p
      f"04_rank_distance_{ds}", preset)
 
 # %% [markdown]
+# ## Language preference as the field now measures it
+#
+# Rank distance is one summary. Per query of the pooled XQuAD-R setting (every question's answer
+# exists in all 11 languages), `hybridlib.evaluation.language_preference` also gives:
+# **LPR** (is the query-language answer scored above all its translations? chance = 1/11),
+# **Lang-nDCG@10** (nDCG with gain 2 for the query-language answer, 1 for its translations),
+# the **top-1 decomposition** (first result right/wrong × in the query language or not) and
+# **MRC** (Spearman correlation between the pool rankings of the same question asked in two
+# languages). Definitions in that module; only the papers' abstracts were readable offline, so they
+# are this study's stated reading (see `docs/deviations.md`). Stored runs of kind
+# `language-preference`, made by `python scripts/run_experiments.py language-preference`: the
+# untrained encoder, BM25, USE-m, the training-free transforms and every seed of each strategy's
+# head (the head track; the partial track's runs predate the metrics and are rerun after the
+# every-block grid, with their weights kept).
+
+# %%
+from hybridlib.analysis.preference import agreement, summary_table, system_label
+from hybridlib.notebook.plots import top1_figure
+from hybridlib.runs.preference_runs import run_language_preference
+
+if P.notebooks_compute:
+    for pcfg, phead in grids.preference_grid(P):
+        run_language_preference(P, pcfg, phead)
+pref_records = [r for r in list_runs("language-preference", P.results_subdir) if r["config"]["preset"] == P.name]
+by_system = {}
+for r in pref_records:
+    by_system.setdefault(system_label(r["config"]), []).append(r)
+print(f"{len(pref_records)} language-preference records, {len(by_system)} systems")
+
+# %%
+if by_system:
+    pref_table = summary_table(by_system, ds)
+    display_order = [n for n in by_system if "(head)" not in n] + [f"{s} (head)" for s in order if f"{s} (head)" in by_system]
+    pref_table = pref_table.loc[display_order]
+    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (chance {pref_table['LPR chance'].iloc[0]:.2f})"),
+         f"04_top1_{ds}", preset)
+    pref_table.round(3)
+else:
+    pref_table = None
+    print("no language-preference runs stored for this preset: python scripts/run_experiments.py language-preference")
+
+# %% [markdown]
+# ### Do the bias metrics agree with rank distance on the order of the strategies?
+#
+# Differences between strategies (head track, every seed), oriented so that **larger = more
+# query-language bias** (MRC as 1 − MRC), with two-level bootstrap 95% CIs (seeds, then question
+# clusters). "agree": same sign as rank distance's difference and both CIs exclude 0.
+
+# %%
+pref_heads = {s: by_system.get(f"{s} (head)", []) for s in order}
+if all(pref_heads.values()):
+    agree = agreement({"rank distance": group_by_strategy(head), "preference": pref_heads}, ds,
+                      [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")], P.results_subdir)
+    agree.round(4)
+else:
+    agree = None
+    print("the head track's language-preference runs are not all stored")
+
+# %% [markdown]
 # ## What the numbers say
 
 # %%
@@ -129,5 +189,15 @@ for ds in datasets:
           f"{zero['results'][ds]['summary']['RD']:.1f}.")
 if med is not None:
     print("Median pooled rank of same- vs other-language answers:\n" + med.round(1).to_string())
+if agree is not None:
+    rows = agree[agree.metric != "rank distance"]
+    verdicts = rows.groupby("metric")["agrees with rank distance"].agg(lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v)))
+    print("Bias metrics against rank distance (head track, XQuAD-R; larger = more bias):\n" + verdicts.to_string())
+if pref_table is not None and "untrained" in pref_table.index:
+    u = pref_table.loc["untrained"]
+    print(f"Untrained encoder: LPR {u['LPR']:.3f} (chance {u['LPR chance']:.3f}): the query-language answer outranks all its "
+          f"translations for {u['LPR']:.0%} of queries; {u['top-1: wrong, query language']:.1%} of first results are wrong but in "
+          f"the query language; MRC {u['MRC']:.3f}.")
 record("04_language_bias", preset, {"rd_cut_vs_xx": cuts, "primary": primary,
+    "agreement": None if agree is None else agree.drop(columns=["p"]).to_dict(orient="records"),
     "median_other_language_rank": {} if med is None else {k: float(v) for k, v in med[False].items()}})

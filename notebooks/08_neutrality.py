@@ -30,9 +30,17 @@
 #   `concept-erasure` package), the least-squares-optimal linear eraser after which no linear
 #   classifier can predict the language better than a constant.
 #
-# Then the head is trained with X-X-mono, X-Y and Hybrid *on top of* centred embeddings: does batch
-# composition still add anything? Same engine and data as notebook 03; the centring + head grid uses
-# the preset's 5 seeds.
+# - **SHIFT** (Jang et al. 2026, arXiv 2606.18801): per language a vector, the mean difference
+#   between a translation's embedding and its English source over parallel sentence pairs
+#   (NTREX-128 news, disjoint from every evaluated pool), subtracted from *passage* embeddings only
+#   at indexing time (`shift-ntrex`); the table below says how many pairs each vector uses;
+# - **LIR** (Yang et al. 2021, arXiv 2109.04727): per language, remove the top singular direction
+#   of that language's embeddings (its language-identity subspace), fitted on the same NTREX-128
+#   sentences (`lir-ntrex`).
+#
+# Then the head is trained with X-X-mono, X-Y and Hybrid *on top of* centred, SHIFTed or LIR'd
+# embeddings: does batch composition still add anything? Same engine and data as notebook 03; the
+# transform + head grid uses the preset's 5 seeds.
 
 # %% tags=["parameters"]
 preset = "cpu"
@@ -50,11 +58,13 @@ from hybridlib.presets import get_preset
 from hybridlib.notebook.report import record
 from hybridlib.analysis.stats import holm, paired_rows
 from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
+from hybridlib.analysis.preference import system_label
+from hybridlib.runs.store import list_runs
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
 main = grids.run_grid(grids.main_grid(P, ["mlqa-test"]), P, "main grid")
-combo = grids.run_grid(grids.neutrality_grid(P, seeds), P, "centring + head")
+combo = grids.run_grid(grids.neutrality_grid(P, seeds), P, "transform + head")
 alone = {t: run_transform_only(t, P) for t in grids.NEUTRALITY_TRANSFORMS}
 zero = run_baseline("dense", P, P.model)
 ds = "xquad-r"
@@ -102,13 +112,15 @@ key = f"{ds}/multi/mAP"
 series = {"zero-shot": per_query([zero], key, P.results_subdir)}
 series |= {f"{t} (no training)": per_query([r], key, P.results_subdir) for t, r in alone.items()}
 series |= {f"{s} (head)": per_query(rs, key, P.results_subdir) for s, rs in group_by_strategy(main).items()}
-for t in ("center-train", "center-eval"):
+for t in grids.HEAD_TRANSFORMS:
     recs = [r for r in combo if r["config"]["transform"] == t]
     series |= {f"{t} + {s} (head)": per_query(rs, key, P.results_subdir) for s, rs in group_by_strategy(recs).items()}
 best_free = max(alone, key=lambda t: series[f"{t} (no training)"].mean())
 comparisons = [(f"{best_free} (no training)", b) for b in ("zero-shot", "X-X-mono (head)", "X-Y (head)", "Hybrid (head)")]
 comparisons += [("center-train + Hybrid (head)", f"center-train + {s} (head)") for s in ("X-X-mono", "X-Y")]
 comparisons += [("center-train + Hybrid (head)", "Hybrid (head)")]
+comparisons += [(f"{t} (no training)", "zero-shot") for t in ("shift-ntrex", "lir-ntrex")]
+comparisons += [(f"{t} + Hybrid (head)", "Hybrid (head)") for t in ("shift-ntrex", "lir-ntrex")]
 tests = pd.DataFrame(paired_rows(series, comparisons))
 tests["p_holm"] = holm(tests.p)
 tests.round(4)
@@ -126,8 +138,38 @@ for i, (name, r) in enumerate(pts.iterrows(), start=1):
     ax.annotate(str(i), (r.Mo_mAP, r.Mul_mAP), xytext=(3, 3), textcoords="offset points", fontsize=8)
 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
 ax.set(xlabel="XQuAD-R Mo mAP", ylabel="XQuAD-R Mul mAP",
-       title="Paper's strategies (●), training-free (■), centring + head (▲)")
+       title="Paper's strategies (●), training-free (■), transform + head (▲)")
 save(fig, "08_neutrality", preset)
+
+# %% [markdown]
+# ## SHIFT and LIR: what they were fitted on, and what they do to language preference
+#
+# Pairs (SHIFT) or sentences (LIR) of NTREX-128 per language, read from the runs' records; then the
+# language-preference metrics of notebook 04 on XQuAD-R (LPR: the query-language answer outranks
+# all its translations; MRC: rank correlation between parallel queries) for every run evaluated
+# since those metrics exist.
+
+# %%
+fits = pd.DataFrame({t: alone[t].get("fit", {}).get("pairs_per_language") or alone[t].get("fit", {}).get("sentences_per_language")
+                     for t in ("shift-ntrex", "lir-ntrex")})
+fits.index.name = "language"
+display(fits)
+# evaluation records hold the metrics when evaluated since they exist; older ones are back-filled
+# by `language-preference` records of the same system (notebook 04)
+backfill = {}
+for r in list_runs("language-preference", P.results_subdir):
+    if r["config"]["preset"] == P.name:
+        backfill.setdefault(system_label(r["config"]), []).append(r["results"][ds])
+pref_rows = {}
+runs = [("zero-shot", zero)] + [(f"{t} (no training)", r) for t, r in alone.items()] + [(run_name(r), r) for r in main + combo]
+for name, r in runs:
+    p = r["results"][ds].get("language_preference")
+    found = [p] if p is not None else backfill.get("untrained" if name == "zero-shot" else name, [])
+    for p in found:
+        pref_rows.setdefault(name, []).append({"LPR": p["LPR"], "MRC": p["MRC"], "Lang-nDCG@10": p["Lang-nDCG@10"],
+                                               "top-1 wrong, query language": p["top1"]["wrong, query language"]})
+pref = pd.DataFrame({k: pd.DataFrame(v).mean() for k, v in pref_rows.items()}).T
+pref.round(3)
 
 # %% [markdown]
 # ## What the numbers say
@@ -145,5 +187,15 @@ print(f"Centring before the Hybrid head changes Mul mAP by {ct['diff']:+.4f} (Ho
 for s in ("X-X-mono", "X-Y"):
     r = tests[tests.comparison == f"center-train + Hybrid (head) − center-train + {s} (head)"].iloc[0]
     print(f"On centred embeddings, Hybrid − {s}: {r['diff']:+.4f} (Holm p = {r.p_holm:.3g}).")
+for t in ("shift-ntrex", "lir-ntrex"):
+    r = tests[tests.comparison == f"{t} (no training) − zero-shot"].iloc[0]
+    h = tests[tests.comparison == f"{t} + Hybrid (head) − Hybrid (head)"].iloc[0]
+    print(f"{t}: Mul mAP {r['diff']:+.4f} vs the untrained encoder (Holm p = {r.p_holm:.3g}); under the Hybrid head "
+          f"{h['diff']:+.4f} (Holm p = {h.p_holm:.3g}).")
+    if f"{t} (no training)" in pref.index and "zero-shot" in pref.index:
+        print(f"  LPR {pref.loc['zero-shot', 'LPR']:.3f} -> {pref.loc[f'{t} (no training)', 'LPR']:.3f}, "
+              f"MRC {pref.loc['zero-shot', 'MRC']:.3f} -> {pref.loc[f'{t} (no training)', 'MRC']:.3f} (untrained -> {t}).")
 record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": float(free.max()),
-                                 "best_trained_mul": float(trained.max())})
+                                 "best_trained_mul": float(trained.max()),
+                                 "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()},
+                                 "n_pref_rows": len(pref)})

@@ -204,6 +204,60 @@ def bridge_section(P, n_boot: int) -> list[str]:
     ]
 
 
+def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
+    """Rank distance beside LPR, MRC and the top-1 decomposition on XQuAD-R (head track: the track
+    whose runs all carry the metrics), and one sentence for the summary: which metrics agree."""
+    from hybridlib.analysis.aggregate import group_by_strategy
+    from hybridlib.analysis.preference import agreement, summary_table, system_label
+
+    by_system: dict[str, list[dict]] = {}
+    for r in list_runs("language-preference", P.results_subdir):
+        if r["config"]["preset"] == P.name:
+            by_system.setdefault(system_label(r["config"]), []).append(r)
+    heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
+    if not all(heads.values()):
+        return [], ""
+    pairs = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
+    agree = agreement(
+        {"rank distance": group_by_strategy(head), "preference": heads},
+        "xquad-r",
+        pairs,
+        P.results_subdir,
+        n_boot=n_boot,
+    )
+    table = summary_table(by_system, "xquad-r")
+    verdicts = agree[agree.metric != "rank distance"]
+    per_metric = {
+        m: ", ".join(f"{c} {v}" for c, v in zip(g.comparison, g["agrees with rank distance"]))
+        for m, g in verdicts.groupby("metric", sort=False)
+    }
+    agreeing = [
+        m
+        for m, g in verdicts.groupby("metric")
+        if (g["agrees with rank distance"] == "agree").any()
+        and not (g["agrees with rank distance"] == "disagree").any()
+    ]
+    sentence = (
+        "Language bias beyond rank distance (XQuAD-R, head track): "
+        + "; ".join(f"{m}: {v}" for m, v in per_metric.items())
+        + f". Metrics agreeing with rank distance wherever both resolve: {', '.join(agreeing) or 'none'}."
+    )
+    lines = [
+        "## Language bias beyond rank distance (LPR, MRC, the top-1 decomposition)",
+        "",
+        "Per query of the pooled XQuAD-R setting (`hybridlib.evaluation.language_preference`; stored by "
+        "`python scripts/run_experiments.py language-preference`; notebook 04). Larger = more query-language "
+        "bias (MRC as 1 − MRC); differences between strategies with two-level bootstrap 95% CIs, every "
+        "seed of the head track.",
+        "",
+        table.round(3).reset_index(names="system").to_markdown(index=False),
+        "",
+        agree.round(4).to_markdown(index=False),
+        "",
+    ]
+    return lines, sentence
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu")
@@ -246,12 +300,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.protocol == P.protocol:
         out += cross_section(P, args.n_boot, tallies)
     out += bridge_section(P, args.n_boot)
+    bias_lines, bias_sentence = bias_section(P, head, args.n_boot)
+    out += bias_lines
     primary_name, primary = next(iter(tracks.items()))
     effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)
     figure = f"03_effects_{args.protocol.replace('>', '-to-')}"
     save(effect_figure(effects, f"{primary_name}, protocol {args.protocol}: effects with 95% CIs"), figure, P.name)
     figure_rel = figure_path(figure, P.name).relative_to(REPO).as_posix()
-    out = head_line + summary_section(tallies, effects, figure_rel) + out
+    out = (
+        head_line + summary_section(tallies, effects, figure_rel) + ([bias_sentence, ""] if bias_sentence else []) + out
+    )
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]
     out += [
         "## Deviations from the paper, beside what they affect",

@@ -93,6 +93,12 @@ def test_04_language_bias(run):
     assert set(v["rd_cut_vs_xx"]) == {"xquad-r", "mlqa-r"}
     assert set(v["median_other_language_rank"]) == {"zero-shot", "X-X-mono", "X-Y", "Hybrid"}
     assert v["primary"] == "partial fine-tuning", "the smoke partial grid is the primary track"
+    agree = v["agreement"]
+    assert agree, "the language-preference runs are computed in smoke and compared with rank distance"
+    assert {a["metric"] for a in agree} == {"rank distance", "LPR", "1 − MRC", "top-1 wrong, query language"}
+    assert len(agree) == 4 * 3, "four bias metrics x three strategy pairs"
+    allowed = {"—", "agree", "disagree", "unresolved"}
+    assert {a["agrees with rank distance"] for a in agree} <= allowed
 
 
 def test_05_miracl(run):
@@ -126,3 +132,7 @@ def test_08_neutrality(run):
     v = run("08_")
     assert v["best_free"].endswith("(no training)")
     assert 0 < v["best_free_mul"] <= 1 and 0 < v["best_trained_mul"] <= 1
+    assert v["shift_pairs"] and all(n == 40 for n in v["shift_pairs"].values()), (
+        "SHIFT: the smoke preset's 40 pairs a language"
+    )
+    assert v["n_pref_rows"] >= 3, "language preference of untrained, SHIFT and LIR at least"

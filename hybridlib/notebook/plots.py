@@ -321,7 +321,27 @@ def learning_curve_figure(curves: pd.DataFrame):
     return fig
 
 
+def top1_figure(table: pd.DataFrame, title: str = ""):
+    """Stacked shares of the four top-1 classes per system (rows of
+    :func:`hybridlib.analysis.preference.summary_table`), with LPR marked beside each bar."""
+    cols = [c for c in table.columns if c.startswith("top-1: ")]
+    colors = ["#2b8a3e", "#74c0fc", "#e8590c", "#adb5bd"]
+    fig, ax = plt.subplots(figsize=(10, 0.42 * len(table) + 1.6))
+    left = pd.Series(0.0, index=table.index)
+    for c, color in zip(cols, colors):
+        ax.barh(table.index, table[c], left=left, color=color, label=c.removeprefix("top-1: "))
+        left += table[c]
+    for i, lpr in enumerate(table["LPR"]):
+        ax.text(1.01, i, f"LPR {lpr:.2f}", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="share of queries (macro over query languages)", title=title)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
+    "top1_figure",
     "plt",
     "sns",
     "save",
