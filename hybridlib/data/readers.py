@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from hybridlib.data.task import DataError
 def read_text(path: str | Path) -> str:
     """A UTF-8 text file (``.gz`` transparently); bad bytes raise a :class:`DataError` naming where."""
     path = Path(path)
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:  # a truncated or damaged download
+        raise DataError(f"{path}: damaged gzip file ({type(err).__name__}: {err}); restore it from data/") from err
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +67,27 @@ class EmbeddingCache(ShardIndex):
             emb_file = keys_file.with_name(keys_file.name.replace(".keys.", ".emb."))
             if not emb_file.exists():
                 continue
-            keys = np.load(keys_file)
-            emb = np.load(emb_file, mmap_mode="r")
+            try:
+                keys = np.load(keys_file)
+                emb = np.load(emb_file, mmap_mode="r")
+            except (ValueError, OSError, EOFError) as err:  # truncated or overwritten: set aside, re-encode
+                self._set_aside(keys_file, emb_file, f"unreadable ({type(err).__name__}: {err})")
+                continue
             if len(keys) != len(emb):  # a shard cut short: ignore it, it is re-encoded
                 continue
+            flat = np.asarray(emb).reshape(len(emb), -1)
+            if len(flat) and not (np.isfinite(flat).all() and (np.abs(flat).max(1) > 0).all()):
+                self._set_aside(keys_file, emb_file, "holds all-zero or non-finite embeddings")
+                continue
             self._register(keys, emb)
+
+    @staticmethod
+    def _set_aside(keys_file: Path, emb_file: Path, why: str) -> None:
+        """Rename a corrupt shard to ``*.corrupt`` (kept for inspection, never read again) and warn."""
+        warnings.warn(f"embedding cache shard {emb_file} {why}: set aside as *.corrupt, its texts are re-encoded")
+        for f in (keys_file, emb_file):
+            if f.exists():
+                f.rename(f.with_name(f.name + ".corrupt"))
 
     def missing(self, keys: list[bytes]) -> list[int]:
         return [i for i, k in enumerate(keys) if k not in self._index]

@@ -155,3 +155,33 @@ def test_full_corpus_topk_evaluation_equals_exact_ranks(tmp_path):
     exact, topk = evaluate_pooled(scorer, task)["sw"], evaluate_topk(scorer, task)["sw"]
     for m in ("nDCG@10", "R@100"):
         np.testing.assert_allclose(topk.values[m], exact.values[m], atol=1e-9, err_msg=m)
+
+
+def test_truncated_gzip_names_the_file(tmp_path):
+    """A .jsonl.gz / .txt.gz cut short mid-download must name the file, not raise a bare EOFError."""
+    import gzip
+
+    from hybridlib.data.readers import read_text
+
+    path = tmp_path / "passages.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"docid": "1", "text": "x"}\n' * 200)[:60])
+    with pytest.raises(DataError, match="passages.jsonl.gz.*damaged gzip"):
+        read_text(path)
+
+
+def test_ntrex_pairs_mismatched_lines_name_the_file(tmp_path):
+    """NTREX files are line-aligned; a reference with a missing line would pair wrong sentences."""
+    import gzip
+
+    from hybridlib.data.ntrex import load_ntrex_pairs
+
+    (tmp_path / "ntrex-128").mkdir()
+    (tmp_path / "ntrex-128" / "newstest2019-src.eng.txt.gz").write_bytes(gzip.compress(b"a\nb\nc\n"))
+    (tmp_path / "ntrex-128" / "newstest2019-ref.deu.txt.gz").write_bytes(gzip.compress(b"A\nB\n"))
+    with pytest.raises(DataError, match="ref.deu.txt.gz: 2 lines but the English source"):
+        load_ntrex_pairs(["de"], root=tmp_path)
+    with pytest.raises(DataError, match="no shipped file"):
+        load_ntrex_pairs(["xx"], root=tmp_path)
+    (tmp_path / "ntrex-128" / "newstest2019-ref.deu.txt.gz").write_bytes(gzip.compress(b"A\nB\nC\n"))
+    pairs = load_ntrex_pairs(["de"], max_pairs=2, root=tmp_path)
+    assert pairs[["en_text", "text"]].values.tolist() == [["a", "A"], ["b", "B"]], "line i pairs with line i"

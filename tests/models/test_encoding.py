@@ -73,3 +73,22 @@ def test_layers_cache(tiny_model, tmp_path):
     np.testing.assert_allclose(last, tiny_model.encode(["query: " + t for t in TEXTS[:10]]), atol=1e-5)
     with pytest.raises(ValueError, match="layer 5 not cached"):
         enc.encode(TEXTS[:2], "query", layer=5)
+
+
+@pytest.mark.parametrize("damage", ["zeroed", "truncated"])
+def test_corrupt_shard_is_set_aside_and_reencoded(tmp_path, damage):
+    """A zeroed shard must not be served as embeddings, a truncated one must not crash the open:
+    both are renamed *.corrupt with a warning naming the file, and their texts count as missing."""
+    cache = EmbeddingCache(tmp_path)
+    keys = [bytes([i]) * 16 for i in range(3)]
+    cache.add(keys, np.eye(3, 4, dtype=np.float32))
+    (emb_file,) = tmp_path.glob("shard-*.emb.npy")
+    if damage == "zeroed":
+        np.save(emb_file, np.zeros((3, 4), dtype=np.float32))
+    else:
+        emb_file.write_bytes(emb_file.read_bytes()[:100])
+    with pytest.warns(UserWarning, match=str(emb_file.name)):
+        reopened = EmbeddingCache(tmp_path)
+    assert reopened.missing(keys) == [0, 1, 2], "the damaged shard's texts must be re-encoded"
+    assert list(tmp_path.glob("*.corrupt")), "the damaged shard is kept aside for inspection"
+    assert not list(tmp_path.glob("shard-*.emb.npy")), "and never read again"
