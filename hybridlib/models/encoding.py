@@ -84,7 +84,9 @@ class EmbeddingCache(ShardIndex):
     @staticmethod
     def _set_aside(keys_file: Path, emb_file: Path, why: str) -> None:
         """Rename a corrupt shard to ``*.corrupt`` (kept for inspection, never read again) and warn."""
-        warnings.warn(f"embedding cache shard {emb_file} {why}: set aside as *.corrupt, its texts are re-encoded")
+        warnings.warn(
+            f"embedding cache shard {emb_file} {why}: set aside as *.corrupt, its texts are re-encoded", stacklevel=3
+        )
         for f in (keys_file, emb_file):
             if f.exists():
                 f.rename(f.with_name(f.name + ".corrupt"))
