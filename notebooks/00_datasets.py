@@ -97,32 +97,18 @@ save(fig, "00_datasets", preset)
 # %%
 n_match = int(lareqa["match"].sum())
 mism = miracl[miracl.paper_mismatch]
-print(
-    f"XQuAD-R / MLQA-R: {n_match} of {len(lareqa)} language files match the published question and "
-    f"candidate counts; {int(lareqa.unmatched_answers.sum())} answers fall in no sentence."
-)
-print(
-    f"MIRACL dev: {int((miracl.dev_queries == miracl.official).sum())} of {len(miracl)} languages match the "
-    f"official counts. The paper's Table 11 differs for: "
-    + ", ".join(f"{r.lang} (paper {int(r.paper_table11)}, data {r.dev_queries})" for r in mism.itertuples())
-)
-print(
-    f"Pooled mini-MIRACL keeps {int(miracl.pooled_queries.sum())} dev queries in all 18 languages; the study's "
-    f"low-resource six (yo sw te bn th hi) have "
-    f"{int(miracl.set_index('lang').loc[['yo', 'sw', 'te', 'bn', 'th', 'hi'], 'pooled_queries'].sum())}."
-)
+print(f"XQuAD-R / MLQA-R: {n_match} of {len(lareqa)} language files match the published question and "
+      f"candidate counts; {int(lareqa.unmatched_answers.sum())} answers fall in no sentence.")
+print(f"MIRACL dev: {int((miracl.dev_queries == miracl.official).sum())} of {len(miracl)} languages match the "
+      f"official counts. The paper's Table 11 differs for: "
+      + ", ".join(f"{r.lang} (paper {int(r.paper_table11)}, data {r.dev_queries})" for r in mism.itertuples()))
+print(f"Pooled mini-MIRACL keeps {int(miracl.pooled_queries.sum())} dev queries in all 18 languages; the study's "
+      f"low-resource six (yo sw te bn th hi) have "
+      f"{int(miracl.set_index('lang').loc[['yo', 'sw', 'te', 'bn', 'th', 'hi'], 'pooled_queries'].sum())}.")
 mono_pairs = sum(int(pairs.loc[lang, lang]) for lang in pairs.columns if lang in pairs.index)
 print(f"MLQA-test gives {int(pairs.values.sum())} question→paragraph pairs ({mono_pairs} monolingual).")
 
 # %%
-record(
-    "00_datasets",
-    preset,
-    {
-        "lareqa_files_matching": n_match,
-        "lareqa_files": len(lareqa),
-        "miracl_paper_mismatches": mism.lang.tolist(),
-        "training_pairs": int(pairs.values.sum()),
-        "monolingual_pairs": mono_pairs,
-    },
-)
+record("00_datasets", preset, {"lareqa_files_matching": n_match, "lareqa_files": len(lareqa),
+                               "miracl_paper_mismatches": mism.lang.tolist(),
+                               "training_pairs": int(pairs.values.sum()), "monolingual_pairs": mono_pairs})

@@ -39,10 +39,8 @@ from hybridlib.notebook.report import record
 from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, pooled_frame
 
 P = get_preset(preset)
-runs = {
-    "BM25": run_baseline("bm25", P, force=recompute),
-    f"{P.model} (zero-shot)": run_baseline("dense", P, P.model, force=recompute),
-}
+runs = {"BM25": run_baseline("bm25", P, force=recompute),
+        f"{P.model} (zero-shot)": run_baseline("dense", P, P.model, force=recompute)}
 for name, r in runs.items():
     print(f"{name}: computed in {r['wall_seconds']}s on {r['finished']} ({r['versions']['torch']=})")
 
@@ -52,16 +50,16 @@ for name, r in runs.items():
 # distance in the multilingual pool (lower = less language bias).
 
 # %%
-lareqa = pd.concat(
-    {ds: pd.DataFrame({n: lareqa_row(r, ds) for n, r in runs.items()}).T for ds in ("xquad-r", "mlqa-r")}
-)
+lareqa = pd.concat({ds: pd.DataFrame({n: lareqa_row(r, ds) for n, r in runs.items()}).T
+                    for ds in ("xquad-r", "mlqa-r")})
 lareqa.round(4)
 
 # %% [markdown]
 # ## Low-resource monolingual retrieval: pooled mini-MIRACL and TyDi GoldP dev (pooled)
 
 # %%
-pooled = {ds: pd.concat({n: pooled_frame(r, ds) for n, r in runs.items()}, axis=1) for ds in ("miracl-pooled", "tydi")}
+pooled = {ds: pd.concat({n: pooled_frame(r, ds) for n, r in runs.items()}, axis=1)
+          for ds in ("miracl-pooled", "tydi")}
 pooled["miracl-pooled"].round(4)
 
 # %%
@@ -73,10 +71,8 @@ pooled["tydi"].round(4)
 # between the two is what the cross-lingual step costs.
 
 # %%
-afriqa = pd.concat(
-    {f"{n} | {ds}": pooled_frame(r, ds)["nDCG@10"] for n, r in runs.items() for ds in ("afriqa", "afriqa-translated")},
-    axis=1,
-)
+afriqa = pd.concat({f"{n} | {ds}": pooled_frame(r, ds)["nDCG@10"] for n, r in runs.items()
+                    for ds in ("afriqa", "afriqa-translated")}, axis=1)
 afriqa.round(4)
 
 # %% [markdown]
@@ -91,12 +87,8 @@ from hybridlib.runs.baselines import use_m_baselines
 
 use = use_m_baselines(P) if use_m else None
 if use:
-    use_table = pd.concat(
-        {
-            ds: pd.DataFrame({f"{m} (zero-shot)": lareqa_row(use[m], ds) for m in ("use-m", P.model)}).T
-            for ds in ("xquad-r", "mlqa-r")
-        }
-    )
+    use_table = pd.concat({ds: pd.DataFrame({f"{m} (zero-shot)": lareqa_row(use[m], ds) for m in ("use-m", P.model)}).T
+                           for ds in ("xquad-r", "mlqa-r")})
     print({ds: f"unsupported by USE-m: {langs or 'none'}" for ds, langs in use["unsupported"].items()})
 use_table.round(4) if use else None
 
@@ -139,40 +131,25 @@ dense, bm25 = f"{P.model} (zero-shot)", "BM25"
 x = lareqa.loc["xquad-r"]
 mir = pooled["miracl-pooled"].loc["mean"]
 af = afriqa.loc["mean"]
-print(
-    f"XQuAD-R: the untrained encoder reaches Mo mAP {x.loc[dense, 'Mo_mAP']:.3f} vs BM25 {x.loc[bm25, 'Mo_mAP']:.3f}, "
-    f"Cr mAP {x.loc[dense, 'Cr_mAP']:.3f} vs {x.loc[bm25, 'Cr_mAP']:.3f}; in the pooled multilingual setting its mAP "
-    f"falls to {x.loc[dense, 'Mul_mAP']:.3f} with a rank distance of {x.loc[dense, 'RD']:.0f}: the language bias the paper targets."
-)
-print(
-    f"Pooled mini-MIRACL mean nDCG@10: encoder {mir[(dense, 'nDCG@10')]:.3f}, BM25 {mir[(bm25, 'nDCG@10')]:.3f} "
-    f"({'encoder' if mir[(dense, 'nDCG@10')] > mir[(bm25, 'nDCG@10')] else 'BM25'} ahead)."
-)
-print(
-    f"AfriQA mean nDCG@10: African-language questions {af[f'{dense} | afriqa']:.3f} vs their English/French "
-    f"translations {af[f'{dense} | afriqa-translated']:.3f} (encoder); BM25 {af[f'{bm25} | afriqa']:.3f}."
-)
+print(f"XQuAD-R: the untrained encoder reaches Mo mAP {x.loc[dense, 'Mo_mAP']:.3f} vs BM25 {x.loc[bm25, 'Mo_mAP']:.3f}, "
+      f"Cr mAP {x.loc[dense, 'Cr_mAP']:.3f} vs {x.loc[bm25, 'Cr_mAP']:.3f}; in the pooled multilingual setting its mAP "
+      f"falls to {x.loc[dense, 'Mul_mAP']:.3f} with a rank distance of {x.loc[dense, 'RD']:.0f}: the language bias the paper targets.")
+print(f"Pooled mini-MIRACL mean nDCG@10: encoder {mir[(dense, 'nDCG@10')]:.3f}, BM25 {mir[(bm25, 'nDCG@10')]:.3f} "
+      f"({'encoder' if mir[(dense, 'nDCG@10')] > mir[(bm25, 'nDCG@10')] else 'BM25'} ahead).")
+print(f"AfriQA mean nDCG@10: African-language questions {af[f'{dense} | afriqa']:.3f} vs their English/French "
+      f"translations {af[f'{dense} | afriqa-translated']:.3f} (encoder); BM25 {af[f'{bm25} | afriqa']:.3f}.")
 if trec is not None:
-    print(
-        f"ir_measures on faiss top-100 runs agrees with our rank-based metrics to {trec['results']['max_abs_diff']:.1e}."
-    )
+    print(f"ir_measures on faiss top-100 runs agrees with our rank-based metrics to {trec['results']['max_abs_diff']:.1e}.")
 if use:
     u = use_table.loc["xquad-r"]
-    print(
-        f"On the USE-m languages of XQuAD-R, USE-m Mul mAP {u.loc['use-m (zero-shot)', 'Mul_mAP']:.3f} vs "
-        f"{P.model} {u.loc[f'{P.model} (zero-shot)', 'Mul_mAP']:.3f}; rank distance "
-        f"{u.loc['use-m (zero-shot)', 'RD']:.0f} vs {u.loc[f'{P.model} (zero-shot)', 'RD']:.0f}."
-    )
-record(
-    "01_baselines",
-    preset,
-    {
-        "use_m_xquad_Mul_mAP": float(use_table.loc[("xquad-r", "use-m (zero-shot)"), "Mul_mAP"]) if use else None,
-        "trec_check_max_abs_diff": trec["results"]["max_abs_diff"] if trec else None,
-        "xquad_Mo_mAP_dense": float(x.loc[dense, "Mo_mAP"]),
-        "xquad_Mo_mAP_bm25": float(x.loc[bm25, "Mo_mAP"]),
-        "xquad_RD_dense": float(x.loc[dense, "RD"]),
-        "miracl_nDCG10_dense": float(mir[(dense, "nDCG@10")]),
-        "columns": list(LAREQA_COLUMNS),
-    },
-)
+    print(f"On the USE-m languages of XQuAD-R, USE-m Mul mAP {u.loc['use-m (zero-shot)', 'Mul_mAP']:.3f} vs "
+          f"{P.model} {u.loc[f'{P.model} (zero-shot)', 'Mul_mAP']:.3f}; rank distance "
+          f"{u.loc['use-m (zero-shot)', 'RD']:.0f} vs {u.loc[f'{P.model} (zero-shot)', 'RD']:.0f}.")
+record("01_baselines", preset, {"use_m_xquad_Mul_mAP": float(use_table.loc[("xquad-r", "use-m (zero-shot)"), "Mul_mAP"])
+                                if use else None,
+                                "trec_check_max_abs_diff": trec["results"]["max_abs_diff"] if trec else None,
+                                "xquad_Mo_mAP_dense": float(x.loc[dense, "Mo_mAP"]),
+                                "xquad_Mo_mAP_bm25": float(x.loc[bm25, "Mo_mAP"]),
+                                "xquad_RD_dense": float(x.loc[dense, "RD"]),
+                                "miracl_nDCG10_dense": float(mir[(dense, "nDCG@10")]),
+                                "columns": list(LAREQA_COLUMNS)})

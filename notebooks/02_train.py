@@ -90,10 +90,8 @@ for ds, res in run["results"].items():
             rows[(ds, k)] = {"untrained": base["results"][ds]["summary"][k], "trained": v}
     else:
         for k in ("nDCG@10", "R@100"):
-            rows[(ds, k)] = {
-                "untrained": base["results"][ds]["per_language"]["mean"][k],
-                "trained": res["per_language"]["mean"][k],
-            }
+            rows[(ds, k)] = {"untrained": base["results"][ds]["per_language"]["mean"][k],
+                             "trained": res["per_language"]["mean"][k]}
 table = pd.DataFrame(rows).T
 table["change"] = table.trained - table.untrained
 table.round(4)
@@ -101,8 +99,7 @@ table.round(4)
 # %%
 better = table.drop(index=[i for i in table.index if i[1] == "RD"])
 n_up = int((better.change > 0).sum())
-print(
-    f"Training changed {len(better)} scores: {n_up} went up, {len(better) - n_up} down or equal "
-    f"(largest gain {better.change.max():+.4f} on {better.change.idxmax()})."
-)
-record("02_train", preset, {"track": track, "n_scores": len(better), "n_up": n_up, "steps_run": tr.get("steps_run")})
+print(f"Training changed {len(better)} scores: {n_up} went up, {len(better) - n_up} down or equal "
+      f"(largest gain {better.change.max():+.4f} on {better.change.idxmax()}).")
+record("02_train", preset, {"track": track, "n_scores": len(better), "n_up": n_up,
+                            "steps_run": tr.get("steps_run")})

@@ -70,10 +70,8 @@ partial, partial_missing = grids.stored_grid(partial_configs, P)
 baselines = {"BM25": run_baseline("bm25", P), "zero-shot": run_baseline("dense", P, P.model)}
 datasets = [d for d in ("xquad-r", "mlqa-r") if d in PROTOCOLS[protocol]]
 primary = next(iter(tracks))
-print(
-    f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "
-    f"primary evidence: {primary}"
-)
+print(f"head track: {len(head)} runs; partial fine-tuning: {len(partial)} stored, {partial_missing} not yet run; "
+      f"primary evidence: {primary}")
 
 # %% [markdown]
 # ## The answer: the effect of batch composition, with 95% CIs, beside the paper's
@@ -92,11 +90,7 @@ print("\n".join(headline_sentences(effects)))
 # ## Table 1 and the means of Tables 3–8 — ours beside the paper's
 
 # %%
-t1 = {
-    (name, ds): table1(recs, ds, baselines if name == "head" else None)
-    for name, recs in tracks.items()
-    for ds in datasets
-}
+t1 = {(name, ds): table1(recs, ds, baselines if name == "head" else None) for name, recs in tracks.items() for ds in datasets}
 t1[(primary, datasets[0])]
 
 # %%
@@ -106,9 +100,7 @@ t1[(primary, datasets[-1])] if len(datasets) > 1 else None
 # ## Tables 3–6 per language — ours (primary track, mean over seeds) beside the paper's
 
 # %%
-per_lang = {
-    (ds, c): per_language_vs_paper(tracks[primary], ds, c) for ds in datasets for c in ("Mo_mAP", "Cr_mAP", "Mul_mAP")
-}
+per_lang = {(ds, c): per_language_vs_paper(tracks[primary], ds, c) for ds in datasets for c in ("Mo_mAP", "Cr_mAP", "Mul_mAP")}
 per_lang[(datasets[0], "Mul_mAP")].round(4)
 
 # %%
@@ -163,10 +155,8 @@ if P.notebooks_compute:
     grids.run_grid(bridge_configs, P, "bridge")
 bridge, bridge_missing = grids.stored_grid(bridge_configs, P)
 bridge_means, bridge_order = bridge_table(bridge)
-print(
-    f"bridge: {len(bridge)} runs stored, {bridge_missing} not yet run"
-    + ("" if bridge_configs else " (the bridge trains on mlqa-test; see that render)")
-)
+print(f"bridge: {len(bridge)} runs stored, {bridge_missing} not yet run"
+      + ("" if bridge_configs else " (the bridge trains on mlqa-test; see that render)"))
 bridge_order
 
 # %% [markdown]
@@ -192,10 +182,8 @@ every_configs = grids.every_block_grid(P, [protocol]) if cross_dataset else []
 if P.notebooks_compute:
     grids.run_grid(every_configs, P, "every block")
 every, every_missing = grids.stored_grid(every_configs, P)
-print(
-    f"every block, 300 steps: {len(every)} runs stored, {every_missing} not yet run"
-    + ("" if cross_dataset else " (this grid trains on the cross-dataset protocols: see notebooks/variants/)")
-)
+print(f"every block, 300 steps: {len(every)} runs stored, {every_missing} not yet run"
+      + ("" if cross_dataset else " (this grid trains on the cross-dataset protocols: see notebooks/variants/)"))
 if every:
     save(learning_curve_figure(learning_curves(every + partial)), f"03_learning_curves_{slug}", preset)
     display(versus_untrained(every + partial, baselines["zero-shot"], datasets[0]).round(4))
@@ -203,9 +191,7 @@ if every:
 # %%
 regimes = {"every block": every, "top 2 blocks": partial}
 if all(grids.has_every_strategy(r) for r in regimes.values()):
-    regime_claims = {
-        k: claims_table(r, protocol, tuple(datasets), P.results_subdir, n_boot=n_boot) for k, r in regimes.items()
-    }
+    regime_claims = {k: claims_table(r, protocol, tuple(datasets), P.results_subdir, n_boot=n_boot) for k, r in regimes.items()}
     regime_agreement = claim_agreement(regime_claims)
     regime_diffs = bridge_differences(every + partial, P.results_subdir, n_boot=n_boot)
     display(regime_diffs.round(4))
@@ -221,10 +207,8 @@ else:
 # margin fixed from the paper's own numbers before looking at ours, thresholds judged on the CI.
 
 # %%
-print(
-    f"non-inferiority margin: {equivalence_margin():.4f} mAP (half the smallest Mul-mAP gap by which the "
-    "paper's Hybrid beats its runner-up in Tables 3-6)"
-)
+print(f"non-inferiority margin: {equivalence_margin():.4f} mAP (half the smallest Mul-mAP gap by which the "
+      "paper's Hybrid beats its runner-up in Tables 3-6)")
 for ds in datasets:
     print(f"{ds} Cr estimand: {cross_estimand(tracks[primary], ds, P.results_subdir)}")
 claims = claims_table(tracks[primary], protocol, tuple(datasets), P.results_subdir, n_boot=n_boot)
@@ -237,38 +221,28 @@ claims[["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high",
 summ = scorecard_summary(cards[primary])
 counts = claims.verdict.str.split(" ").str[0].value_counts().to_dict()
 print(f"Primary evidence: {primary} ({len(tracks[primary])} runs). Scorecard: {summary_line(cards[primary])}.")
-print(
-    f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicted', 0)} contradicted, "
-    f"{counts.get('inconclusive', 0)} inconclusive of {len(claims)} tests."
-)
+print(f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicted', 0)} contradicted, "
+      f"{counts.get('inconclusive', 0)} inconclusive of {len(claims)} tests.")
 for r in claims.itertuples():
-    print(
-        f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
-        f"-> {r.verdict}"
-    )
+    print(f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
+          f"-> {r.verdict}")
 if len(bridge_diffs):
     tally = bridge_diffs.agreement.value_counts()
     same = bridge_order["same order"]
-    print(
-        f"Bridge ({len(bridge)} runs): the strategies' order by mean is the same in {int(same.sum())} of {len(same)} "
-        f"(dataset, metric) cells; of {len(bridge_diffs)} pairwise differences, "
-        + ", ".join(f"{n} {a}" for a, n in tally.items())
-        + f" (95% CIs; {bridge_diffs.seeds.min()} seed(s) per strategy"
-        + (", so the CIs hold question sampling only, not seed variance)." if bridge_diffs.seeds.min() == 1 else ").")
-    )
-record(
-    variant_name("03_main_results", {"protocol": protocol}) if cross_dataset else "03_main_results",
-    preset,
-    {
-        "protocol": protocol,
-        "primary": primary,
-        "n_runs": {k: len(v) for k, v in tracks.items()},
-        "scorecard": summ,
-        "verdicts": dict(zip(claims.claim + " | " + claims.dataset + " | " + claims.comparison, claims.verdict)),
-        "bridge_runs": len(bridge),
-        "bridge_same_order": bridge_order["same order"].tolist() if len(bridge_order) else [],
-        "bridge_agreement": bridge_diffs.agreement.tolist() if len(bridge_diffs) else [],
-        "every_block_runs": len(every),
-        "regime_agreement": regime_agreement.agreement.value_counts().to_dict() if len(regime_agreement) else {},
-    },
-)
+    print(f"Bridge ({len(bridge)} runs): the strategies' order by mean is the same in {int(same.sum())} of {len(same)} "
+          f"(dataset, metric) cells; of {len(bridge_diffs)} pairwise differences, "
+          + ", ".join(f"{n} {a}" for a, n in tally.items())
+          + f" (95% CIs; {bridge_diffs.seeds.min()} seed(s) per strategy"
+          + (", so the CIs hold question sampling only, not seed variance)." if bridge_diffs.seeds.min() == 1 else ")."))
+record(variant_name("03_main_results", {"protocol": protocol}) if cross_dataset else "03_main_results", preset, {
+    "protocol": protocol,
+    "primary": primary,
+    "n_runs": {k: len(v) for k, v in tracks.items()},
+    "scorecard": summ,
+    "verdicts": dict(zip(claims.claim + " | " + claims.dataset + " | " + claims.comparison, claims.verdict)),
+    "bridge_runs": len(bridge),
+    "bridge_same_order": bridge_order["same order"].tolist() if len(bridge_order) else [],
+    "bridge_agreement": bridge_diffs.agreement.tolist() if len(bridge_diffs) else [],
+    "every_block_runs": len(every),
+    "regime_agreement": regime_agreement.agreement.value_counts().to_dict() if len(regime_agreement) else {},
+})

@@ -85,19 +85,14 @@ if P.notebooks_compute:
     for cfg in grids.main_grid(P, [protocol]):
         if cfg.seed == P.seeds[0]:
             run_answer_ranks(P, ds, cfg)
-stored = [
-    r
-    for r in list_runs("answer-ranks", P.results_subdir)
-    if r["config"]["preset"] == P.name and r["config"]["dataset"] == ds
-]
+stored = [r for r in list_runs("answer-ranks", P.results_subdir) if r["config"]["preset"] == P.name
+          and r["config"]["dataset"] == ds]
 positions = {}
 for r in stored:
     name = "zero-shot" if r["config"]["head"] is None else grids.label(r["config"]["head"])
     a = arrays_of(r, P.results_subdir)
     qlang = pd.Series(a[f"{ds}/answers/query_id"]).str.split("/").str[0]
-    positions[name] = pd.DataFrame(
-        {"rank": a[f"{ds}/answers/rank"], "same_language": qlang.to_numpy() == a[f"{ds}/answers/answer_lang"]}
-    )
+    positions[name] = pd.DataFrame({"rank": a[f"{ds}/answers/rank"], "same_language": qlang.to_numpy() == a[f"{ds}/answers/answer_lang"]})
 if positions:
     pos = pd.concat(positions, names=["model"]).reset_index(level=0)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4))
@@ -105,12 +100,8 @@ if positions:
         for name, g in pos[pos.same_language == same].groupby("model", sort=False):
             r = np.sort(g["rank"].to_numpy())
             ax.plot(r, np.arange(1, len(r) + 1) / len(r), label=name, color=STRATEGY_COLORS.get(name))
-        ax.set(
-            xscale="log",
-            xlabel="rank in the pooled multilingual ranking",
-            ylabel="share of answers ≤ rank",
-            title=f"{ds}: {'same-language' if same else 'other-language'} answers (head track)",
-        )
+        ax.set(xscale="log", xlabel="rank in the pooled multilingual ranking", ylabel="share of answers ≤ rank",
+               title=f"{ds}: {'same-language' if same else 'other-language'} answers (head track)")
         ax.legend(fontsize=8)
     fig.tight_layout()
     save(fig, f"04_answer_positions_{ds}", preset)
@@ -120,11 +111,8 @@ else:
     print("no answer-rank runs stored for this preset: python scripts/run_experiments.py answer-ranks")
 
 # %%
-save(
-    rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance per query language ({primary})"),
-    f"04_rank_distance_{ds}",
-    preset,
-)
+save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance per query language ({primary})"),
+     f"04_rank_distance_{ds}", preset)
 
 # %% [markdown]
 # ## Language preference as the field now measures it
@@ -159,15 +147,10 @@ print(f"{len(pref_records)} language-preference records, {len(by_system)} system
 # %%
 if by_system:
     pref_table = summary_table(by_system, ds)
-    display_order = [n for n in by_system if "(head)" not in n] + [
-        f"{s} (head)" for s in order if f"{s} (head)" in by_system
-    ]
+    display_order = [n for n in by_system if "(head)" not in n] + [f"{s} (head)" for s in order if f"{s} (head)" in by_system]
     pref_table = pref_table.loc[display_order]
-    save(
-        top1_figure(pref_table, f"{ds}: the first result, and LPR (chance {pref_table['LPR chance'].iloc[0]:.2f})"),
-        f"04_top1_{ds}",
-        preset,
-    )
+    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (chance {pref_table['LPR chance'].iloc[0]:.2f})"),
+         f"04_top1_{ds}", preset)
     pref_table.round(3)
 else:
     pref_table = None
@@ -183,12 +166,8 @@ else:
 # %%
 pref_heads = {s: by_system.get(f"{s} (head)", []) for s in order}
 if all(pref_heads.values()):
-    agree = agreement(
-        {"rank distance": group_by_strategy(head), "preference": pref_heads},
-        ds,
-        [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")],
-        P.results_subdir,
-    )
+    agree = agreement({"rank distance": group_by_strategy(head), "preference": pref_heads}, ds,
+                      [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")], P.results_subdir)
     agree.round(4)
 else:
     agree = None
@@ -204,34 +183,21 @@ for ds in datasets:
     m = f.groupby("strategy").RD.mean()
     cuts[ds] = float((m["X-X-mono"] - m["Hybrid"]) / m["X-X-mono"])
     hybrid_rd = fmt_ci(f[f.strategy == "Hybrid"].RD, 1)
-    print(
-        f"{ds}: Hybrid's mean rank distance {hybrid_rd} "
-        f"vs X-X-mono {m['X-X-mono']:.1f} ({cuts[ds]:+.1%}; the paper reports 13–30% reductions; the CI of "
-        f"the cut is in notebook 03's claims table), X-Y {m['X-Y']:.1f}, untrained "
-        f"{zero['results'][ds]['summary']['RD']:.1f}."
-    )
+    print(f"{ds}: Hybrid's mean rank distance {hybrid_rd} "
+          f"vs X-X-mono {m['X-X-mono']:.1f} ({cuts[ds]:+.1%}; the paper reports 13–30% reductions; the CI of "
+          f"the cut is in notebook 03's claims table), X-Y {m['X-Y']:.1f}, untrained "
+          f"{zero['results'][ds]['summary']['RD']:.1f}.")
 if med is not None:
     print("Median pooled rank of same- vs other-language answers:\n" + med.round(1).to_string())
 if agree is not None:
     rows = agree[agree.metric != "rank distance"]
-    verdicts = rows.groupby("metric")["agrees with rank distance"].agg(
-        lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v))
-    )
+    verdicts = rows.groupby("metric")["agrees with rank distance"].agg(lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v)))
     print("Bias metrics against rank distance (head track, XQuAD-R; larger = more bias):\n" + verdicts.to_string())
 if pref_table is not None and "untrained" in pref_table.index:
     u = pref_table.loc["untrained"]
-    print(
-        f"Untrained encoder: LPR {u['LPR']:.3f} (chance {u['LPR chance']:.3f}): the query-language answer outranks all its "
-        f"translations for {u['LPR']:.0%} of queries; {u['top-1: wrong, query language']:.1%} of first results are wrong but in "
-        f"the query language; MRC {u['MRC']:.3f}."
-    )
-record(
-    "04_language_bias",
-    preset,
-    {
-        "rd_cut_vs_xx": cuts,
-        "primary": primary,
-        "agreement": None if agree is None else agree.drop(columns=["p"]).to_dict(orient="records"),
-        "median_other_language_rank": {} if med is None else {k: float(v) for k, v in med[False].items()},
-    },
-)
+    print(f"Untrained encoder: LPR {u['LPR']:.3f} (chance {u['LPR chance']:.3f}): the query-language answer outranks all its "
+          f"translations for {u['LPR']:.0%} of queries; {u['top-1: wrong, query language']:.1%} of first results are wrong but in "
+          f"the query language; MRC {u['MRC']:.3f}.")
+record("04_language_bias", preset, {"rd_cut_vs_xx": cuts, "primary": primary,
+    "agreement": None if agree is None else agree.drop(columns=["p"]).to_dict(orient="records"),
+    "median_other_language_rank": {} if med is None else {k: float(v) for k, v in med[False].items()}})

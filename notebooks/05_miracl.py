@@ -68,7 +68,6 @@ print(f"primary evidence: {primary} ({len(tracks[primary])} runs)")
 # %% [markdown]
 # ## Tables 12–13 — ours (pooled, mean over seeds) beside the paper's (full corpus)
 
-
 # %%
 def with_paper(metric: str) -> pd.DataFrame:
     ours = {s: tables[s] for s in order + ["zero-shot", "BM25"] if s in tables}
@@ -95,11 +94,8 @@ if P.protocol == "paper":
         model = paper_model_of(name.removeprefix("paper recipe: "))
         if name.startswith("paper recipe") and model:
             for metric in ("nDCG@10", "R@100"):
-                display(
-                    miracl_vs_paper(
-                        miracl_per_language(recs, "miracl-full"), metric, "ours, full corpus", models=(model,)
-                    ).round(4)
-                )
+                display(miracl_vs_paper(miracl_per_language(recs, "miracl-full"), metric, "ours, full corpus",
+                                        models=(model,)).round(4))
 else:
     print("the cpu and smoke presets have no full MIRACL corpus (offline): the pooled tables above stand in")
 
@@ -124,18 +120,9 @@ card = scorecard(tracks[primary], P.results_subdir, n_boot=n_boot, track=primary
 mir = card[card.dataset == "miracl"].drop(columns=["track", "dataset", "setting"])
 groups = group_by_strategy(tracks[primary])
 langs = [g for g in MIRACL_OVERLAP if g in tables["Hybrid"].index]  # the comparison's languages
-power = pd.concat(
-    {
-        metric: power_by_language(
-            *(
-                strategy_sample(groups[s], "miracl", "mono", metric, P.results_subdir, langs)
-                for s in ("X-X-mono", "Hybrid")
-            )
-        )
-        for metric in ("nDCG@10", "R@100")
-    },
-    names=["metric", "language"],
-)
+power = pd.concat({metric: power_by_language(*(strategy_sample(groups[s], "miracl", "mono", metric, P.results_subdir, langs)
+                                              for s in ("X-X-mono", "Hybrid")))
+                   for metric in ("nDCG@10", "R@100")}, names=["metric", "language"])
 mir.round(4)
 
 # %%
@@ -143,9 +130,7 @@ power["MDD"].unstack("metric").round(4)  # macro: the tables' mean over language
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4))
-plot = pd.DataFrame({s: tables[s]["nDCG@10"] for s in order + ["zero-shot", "BM25"]}).drop(
-    ["mean", "median"], errors="ignore"
-)
+plot = pd.DataFrame({s: tables[s]["nDCG@10"] for s in order + ["zero-shot", "BM25"]}).drop(["mean", "median"], errors="ignore")
 plot.plot.bar(ax=ax, color=[STRATEGY_COLORS[s] for s in plot.columns])
 ax.set(title=f"pooled mini-MIRACL: nDCG@10 per language ({P.model}, {primary}; pooled ⇒ inflated)", ylabel="nDCG@10")
 save(fig, "05_miracl_ndcg", preset)
@@ -165,17 +150,8 @@ if "yo" in tables["Hybrid"].index:
     yo_mdd = power_by_language(yo["X-X-mono"], yo["Hybrid"]).loc["yo", "MDD"]
     for other in ("X-X-mono", "X-Y"):
         d = hierarchical_bootstrap(yo["Hybrid"], yo[other], n_boot=n_boot)
-        yo_rows.append(
-            {
-                "pool": "pooled mini-MIRACL",
-                "comparison": f"Hybrid − {other}",
-                "nDCG@10 diff": d.estimate,
-                "ci_low": d.low,
-                "ci_high": d.high,
-                "queries": len(yo["Hybrid"].query_ids),
-                "MDD": yo_mdd,
-            }
-        )
+        yo_rows.append({"pool": "pooled mini-MIRACL", "comparison": f"Hybrid − {other}", "nDCG@10 diff": d.estimate,
+                        "ci_low": d.low, "ci_high": d.high, "queries": len(yo["Hybrid"].query_ids), "MDD": yo_mdd})
 yo_table = pd.DataFrame(yo_rows)
 yo_table.round(4) if len(yo_table) else print("Yorùbá is not in this preset's MIRACL languages")
 
@@ -188,24 +164,15 @@ mde = power.loc[("nDCG@10", "macro"), "MDD"]
 m = {s: float(tables[s].drop(["mean", "median"], errors="ignore")["nDCG@10"].mean()) for s in order + ["zero-shot"]}
 print(f"pooled mini-MIRACL mean nDCG@10 ({primary}): " + ", ".join(f"{s} {v:.4f}" for s, v in m.items()) + ".")
 if row is not None:
-    print(
-        f"Hybrid − X-X-mono over sw/bn/hi/th/te: {row.ours:+.4f} (95% CI {row.ci_low:+.4f}..{row.ci_high:+.4f}); "
-        f"the paper: {row['paper XLM-R']:+.4f} (XLM-R), {row['paper LaBSE']:+.4f} (LaBSE) -> "
-        f"{row['verdict vs XLM-R']} vs XLM-R. With these queries only differences of about {mde:.3f} nDCG@10 "
-        "are detectable with 80% power, so a smaller effect reads as inconclusive here."
-    )
+    print(f"Hybrid − X-X-mono over sw/bn/hi/th/te: {row.ours:+.4f} (95% CI {row.ci_low:+.4f}..{row.ci_high:+.4f}); "
+          f"the paper: {row['paper XLM-R']:+.4f} (XLM-R), {row['paper LaBSE']:+.4f} (LaBSE) -> "
+          f"{row['verdict vs XLM-R']} vs XLM-R. With these queries only differences of about {mde:.3f} nDCG@10 "
+          "are detectable with 80% power, so a smaller effect reads as inconclusive here.")
 for r in yo_rows:
     resolved = r["ci_low"] > 0 or r["ci_high"] < 0
-    print(
-        f"Yorùbá (uncontaminated; pooled mini-MIRACL, {r['queries']} queries): {r['comparison']} {r['nDCG@10 diff']:+.4f} "
-        f"(95% CI {r['ci_low']:+.4f}..{r['ci_high']:+.4f}, {'resolved' if resolved else 'not resolved'}; "
-        f"detectable with 80% power: {r['MDD']:.3f})."
-    )
-print(
-    "Every MIRACL number above except Yorùbá's comes from languages whose MIRACL train split mE5-small was trained on."
-)
-record(
-    "05_miracl",
-    preset,
-    {"mean_ndcg10": m, "primary": primary, "mde_pooled": float(mde), "n_effects": int(len(mir)), "n_yo": len(yo_rows)},
-)
+    print(f"Yorùbá (uncontaminated; pooled mini-MIRACL, {r['queries']} queries): {r['comparison']} {r['nDCG@10 diff']:+.4f} "
+          f"(95% CI {r['ci_low']:+.4f}..{r['ci_high']:+.4f}, {'resolved' if resolved else 'not resolved'}; "
+          f"detectable with 80% power: {r['MDD']:.3f}).")
+print("Every MIRACL number above except Yorùbá's comes from languages whose MIRACL train split mE5-small was trained on.")
+record("05_miracl", preset, {"mean_ndcg10": m, "primary": primary, "mde_pooled": float(mde),
+                             "n_effects": int(len(mir)), "n_yo": len(yo_rows)})

@@ -37,9 +37,7 @@ from hybridlib.analysis.tables import alpha_curve, alpha_trend
 
 P = get_preset(preset)
 records = grids.run_grid(grids.alpha_grid(P), P, "α grid")
-print(
-    f"{len(records)} runs: {len(PROTOCOLS)} protocols × {len(set(P.alphas) | {0.0, 0.5, 1.0})} α × {len(P.seeds)} seeds"
-)
+print(f"{len(records)} runs: {len(PROTOCOLS)} protocols × {len(set(P.alphas) | {0.0, 0.5, 1.0})} α × {len(P.seeds)} seeds")
 
 # %%
 curve = alpha_curve(records)  # mean and 95% CI over seeds per protocol, dataset, α, metric
@@ -71,16 +69,13 @@ best = {}
 for (proto, ds), sub in curve.groupby(["protocol", "dataset"]):
     piv = sub.pivot_table(index="alpha", columns="metric", values="mean")
     best[f"{proto}->{ds}"] = {m: float(piv[m].idxmax()) for m in ("Mo_mAP", "Cr_mAP", "Mul_mAP")} | {
-        "RD": float(piv["RD"].idxmin())
-    }
+        "RD": float(piv["RD"].idxmin())}
     spread = piv[["Mo_mAP", "Cr_mAP", "Mul_mAP"]].max() - piv[["Mo_mAP", "Cr_mAP", "Mul_mAP"]].min()
-    print(
-        f"{proto} → {ds}: best α for Mo {best[f'{proto}->{ds}']['Mo_mAP']:g}, Cr {best[f'{proto}->{ds}']['Cr_mAP']:g}, "
-        f"Mul {best[f'{proto}->{ds}']['Mul_mAP']:g}; lowest rank distance at α = {best[f'{proto}->{ds}']['RD']:g}. "
-        f"Range over α: Mo {spread.Mo_mAP:.4f}, Cr {spread.Cr_mAP:.4f}, Mul {spread.Mul_mAP:.4f}; "
-        f"α = 0.5 is {'within' if all(piv.loc[0.5, m] >= piv[m].max() - 0.005 for m in ('Mo_mAP', 'Cr_mAP', 'Mul_mAP')) else 'not within'} "
-        "0.005 of the best α on all three."
-    )
+    print(f"{proto} → {ds}: best α for Mo {best[f'{proto}->{ds}']['Mo_mAP']:g}, Cr {best[f'{proto}->{ds}']['Cr_mAP']:g}, "
+          f"Mul {best[f'{proto}->{ds}']['Mul_mAP']:g}; lowest rank distance at α = {best[f'{proto}->{ds}']['RD']:g}. "
+          f"Range over α: Mo {spread.Mo_mAP:.4f}, Cr {spread.Cr_mAP:.4f}, Mul {spread.Mul_mAP:.4f}; "
+          f"α = 0.5 is {'within' if all(piv.loc[0.5, m] >= piv[m].max() - 0.005 for m in ('Mo_mAP', 'Cr_mAP', 'Mul_mAP')) else 'not within'} "
+          "0.005 of the best α on all three.")
 
 # %% [markdown]
 # The direction of each metric over α, as a least-squares slope over every run (seeds as replicates;
@@ -113,10 +108,8 @@ if P.notebooks_compute:  # smoke trains its tiny grid (notebook 03 made most of 
     grids.run_grid(partial_configs, P, "partial α grid")
 partial, partial_missing = grids.stored_grid(partial_configs, P)
 partial_curve = alpha_curve(partial) if partial else None
-print(
-    f"partial track: {len(partial)} runs stored, {partial_missing} of the α grid not yet run; "
-    f"α stored: {sorted({r['config']['alpha'] for r in partial})}"
-)
+print(f"partial track: {len(partial)} runs stored, {partial_missing} of the α grid not yet run; "
+      f"α stored: {sorted({r['config']['alpha'] for r in partial})}")
 if partial_curve is not None and partial_curve.alpha.nunique() >= 2:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, ds in zip(axes, ("xquad-r", "mlqa-r")):
@@ -143,10 +136,8 @@ if partial_trend is not None and not partial_trend.empty:
     for ds, sub in partial_curve.groupby("dataset"):
         piv = sub.pivot_table(index="alpha", columns="metric", values="mean")
         balance = (piv.Mo_mAP + piv.Cr_mAP) / 2
-        print(
-            f"{ds}: the mean of Mo and Cr mAP peaks at α = {balance.idxmax():g} ({balance.max():.4f}; "
-            f"α = 0.5 gives {balance.get(0.5, float('nan')):.4f}, range over α {balance.max() - balance.min():.4f}); "
-            f"Mul mAP peaks at α = {piv.Mul_mAP.idxmax():g}."
-        )
+        print(f"{ds}: the mean of Mo and Cr mAP peaks at α = {balance.idxmax():g} ({balance.max():.4f}; "
+              f"α = 0.5 gives {balance.get(0.5, float('nan')):.4f}, range over α {balance.max() - balance.min():.4f}); "
+              f"Mul mAP peaks at α = {piv.Mul_mAP.idxmax():g}.")
 
 record("06_alpha_sweep", preset, {"best_alpha": best, "n_runs": len(records), "n_partial": len(partial)})

@@ -79,18 +79,15 @@ runs = scaling_frame(trained, references, bm25, size, P.sft_top_layers)
 runs["depth"] = [parse_name(m)[1] for m in runs.model]
 top_track = [r for r in trained if variant(r["config"], P.sft_top_layers) != "every block"]
 METRICS = [c for c in runs.columns if "@" in c or "mAP" in c]
-print(
-    f"{len(trained)} fine-tuned runs and {len(references)} untrained references stored, {missing} not yet run; "
-    f"sizes: " + ", ".join(f"L{parse_name(m)[1]} = {v / 1e6:.1f}M" for m, v in size.items())
-)
+print(f"{len(trained)} fine-tuned runs and {len(references)} untrained references stored, {missing} not yet run; "
+      f"sizes: " + ", ".join(f"L{parse_name(m)[1]} = {v / 1e6:.1f}M" for m, v in size.items()))
 
 # %% [markdown]
 # ## Table — mean over seeds per size, strategy and trained blocks (95% CI half-width over seeds)
 
 # %%
 table = runs.groupby(["params", "model", "variant", "strategy"], sort=True).apply(
-    lambda g: pd.Series({c: fmt_ci(g[c].dropna(), 4) for c in METRICS} | {"seeds": len(g)}), include_groups=False
-)
+    lambda g: pd.Series({c: fmt_ci(g[c].dropna(), 4) for c in METRICS} | {"seeds": len(g)}), include_groups=False)
 table
 
 # %% [markdown]
@@ -147,8 +144,7 @@ if power_model is not None:
     groups = by_size[power_model]
     for task in ("miracl-hard", "miracl-pooled"):
         power[task] = power_by_language(
-            *(strategy_sample(groups[s], task, "mono", "nDCG@10", P.results_subdir) for s in ("X-X-mono", "Hybrid"))
-        )
+            *(strategy_sample(groups[s], task, "mono", "nDCG@10", P.results_subdir) for s in ("X-X-mono", "Hybrid")))
     power_table = pd.concat(power, axis=1)
     print(f"power computed at {power_model} (the largest size with X-X-mono and Hybrid runs)")
 power_table.round(4) if power else print("no size has X-X-mono and Hybrid runs yet")
@@ -161,25 +157,13 @@ from hybridlib.analysis.inference import hierarchical_bootstrap
 
 yo_rows = []
 if power_model is not None and "yo" in power["miracl-hard"].index:
-    yo = {
-        s: strategy_sample(groups[s], "miracl-hard", "mono", "nDCG@10", P.results_subdir, ["yo"])
-        for s in ("X-X-mono", "X-Y", "Hybrid")
-        if s in groups
-    }
+    yo = {s: strategy_sample(groups[s], "miracl-hard", "mono", "nDCG@10", P.results_subdir, ["yo"])
+          for s in ("X-X-mono", "X-Y", "Hybrid") if s in groups}
     for other in [s for s in ("X-X-mono", "X-Y") if s in yo]:
         d = hierarchical_bootstrap(yo["Hybrid"], yo[other], n_boot=n_boot)
-        yo_rows.append(
-            {
-                "pool": "MIRACL-hard (pooled)",
-                "size": power_model,
-                "comparison": f"Hybrid − {other}",
-                "nDCG@10 diff": d.estimate,
-                "ci_low": d.low,
-                "ci_high": d.high,
-                "queries": len(yo["Hybrid"].query_ids),
-                "MDD": power["miracl-hard"].loc["yo", "MDD"],
-            }
-        )
+        yo_rows.append({"pool": "MIRACL-hard (pooled)", "size": power_model, "comparison": f"Hybrid − {other}",
+                        "nDCG@10 diff": d.estimate, "ci_low": d.low, "ci_high": d.high,
+                        "queries": len(yo["Hybrid"].query_ids), "MDD": power["miracl-hard"].loc["yo", "MDD"]})
 yo_table = pd.DataFrame(yo_rows)
 yo_table.round(4) if len(yo_table) else print("no Yorùbá comparison available for this preset")
 
@@ -192,10 +176,8 @@ for m in models:
     if {"X-X-mono", "X-Y", "Hybrid"} <= set(by_size[m]):
         recs = [r for r in top_track if r["config"]["model"] == m]
         s = scorecard_summary(scorecard(recs, P.results_subdir, n_boot=n_boot, track=m))
-        claims.append(
-            {"model": m, "params": size[m]}
-            | {f"{k} {model}": v[k] for model, v in s.items() for k in ("cells", "same_sign", "reproduced", "reversed")}
-        )
+        claims.append({"model": m, "params": size[m]} | {f"{k} {model}": v[k] for model, v in s.items()
+                                                         for k in ("cells", "same_sign", "reproduced", "reversed")})
 claims = pd.DataFrame(claims)
 claims if len(claims) else print("no size has runs of every strategy yet")
 
@@ -217,16 +199,11 @@ order = blocks_order(runs, every_model, PANELS)
 order if len(order) else print("every block is not trained with all three strategies at L = 2 yet")
 
 # %%
-every_track = [
-    r
-    for r in trained
-    if r["config"]["model"] == every_model and variant(r["config"], P.sft_top_layers) == "every block"
-]
+every_track = [r for r in trained if r["config"]["model"] == every_model and variant(r["config"], P.sft_top_layers)
+               == "every block"]
 block_rows = []
-for name, recs in (
-    (f"top-{P.sft_top_layers}", [r for r in top_track if r["config"]["model"] == every_model]),
-    ("every block", every_track),
-):
+for name, recs in ((f"top-{P.sft_top_layers}", [r for r in top_track if r["config"]["model"] == every_model]),
+                   ("every block", every_track)):
     for cell in PANELS:
         row = hybrid_vs_best(recs, cell, P.results_subdir, n_boot=n_boot)
         if row is not None:
@@ -247,66 +224,40 @@ for m in models:
     means = g.groupby("strategy")[list(PANELS)].mean()
     best = {c: means.loc[["X-X-mono", "X-Y", "Hybrid"], c].idxmax() for c in PANELS}
     gain = means.loc["Hybrid"] - means.loc["untrained"]
-    lines.append(
-        f"{m} ({size[m] / 1e6:.1f}M): Hybrid vs untrained "
-        + ", ".join(f"{c} {gain[c]:+.4f}" for c in PANELS)
-        + "; best strategy "
-        + ", ".join(f"{c.split()[0]} {best[c]}" for c in PANELS)
-        + "."
-    )
+    lines.append(f"{m} ({size[m] / 1e6:.1f}M): Hybrid vs untrained " + ", ".join(f"{c} {gain[c]:+.4f}" for c in PANELS)
+                 + "; best strategy " + ", ".join(f"{c.split()[0]} {best[c]}" for c in PANELS) + ".")
 for cell in PANELS:
     d = diffs[diffs.cell == cell].sort_values("params") if len(diffs) else diffs
     if len(d):
         sig = d[(d.ci_low > 0) | (d.ci_high < 0)]
-        lines.append(
-            f"Hybrid − best single on {cell}, smallest → largest size: "
-            + ", ".join(f"{r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" for _, r in d.iterrows())
-            + f" ({len(sig)} of {len(d)} sizes with a CI excluding 0)."
-        )
+        lines.append(f"Hybrid − best single on {cell}, smallest → largest size: " + ", ".join(
+            f"{r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" for _, r in d.iterrows())
+            + f" ({len(sig)} of {len(d)} sizes with a CI excluding 0).")
 if len(order):
     every_diffs = block_diffs[block_diffs.variant == "every block"]
     n_every = min(len(v) for v in group_by_strategy(every_track).values())
-    lines.append(
-        f"{every_model} with every block trained: the strategies' order matches the top block's on "
-        f"{int(order['same order'].sum())} of {len(order)} cells; Hybrid − best single "
-        + ", ".join(
-            f"{r.cell} {r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] (best {r['best single']})"
-            for _, r in every_diffs.iterrows()
-        )
-        + f" ({n_every} seed(s) per strategy"
-        + ("; one seed: the CIs cover question sampling only)." if n_every == 1 else ").")
-    )
+    lines.append(f"{every_model} with every block trained: the strategies' order matches the top block's on "
+                 f"{int(order['same order'].sum())} of {len(order)} cells; Hybrid − best single " + ", ".join(
+                     f"{r.cell} {r['diff']:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] (best {r['best single']})"
+                     for _, r in every_diffs.iterrows())
+                 + f" ({n_every} seed(s) per strategy" + ("; one seed: the CIs cover question sampling only)." if n_every == 1
+                                                         else ")."))
 if power:
     mdd = power_table.loc["macro", ("miracl-hard", "MDD")]
-    lines.append(
-        f"MIRACL-hard can resolve a macro nDCG@10 difference of about {mdd:.3f} at 80% power at {power_model} "
-        f"(strict pooled set: {power_table.loc['macro', ('miracl-pooled', 'MDD')]:.3f}); smaller effects read "
-        "as inconclusive."
-    )
+    lines.append(f"MIRACL-hard can resolve a macro nDCG@10 difference of about {mdd:.3f} at 80% power at {power_model} "
+                 f"(strict pooled set: {power_table.loc['macro', ('miracl-pooled', 'MDD')]:.3f}); smaller effects read "
+                 "as inconclusive.")
 for r in yo_rows:
     res = "resolved" if r["ci_low"] > 0 or r["ci_high"] < 0 else "not resolved"
-    lines.append(
-        f"Yorùbá (no MIRACL train split, so unseen by mE5-small; {r['pool']}, {r['queries']} queries, {r['size']}): "
-        f"{r['comparison']} {r['nDCG@10 diff']:+.4f} (95% CI {r['ci_low']:+.4f}..{r['ci_high']:+.4f}, {res}; "
-        f"detectable at 80% power: {r['MDD']:.3f})."
-    )
+    lines.append(f"Yorùbá (no MIRACL train split, so unseen by mE5-small; {r['pool']}, {r['queries']} queries, {r['size']}): "
+                 f"{r['comparison']} {r['nDCG@10 diff']:+.4f} (95% CI {r['ci_low']:+.4f}..{r['ci_high']:+.4f}, {res}; "
+                 f"detectable at 80% power: {r['MDD']:.3f}).")
 print("\n".join(lines))
-record(
-    "07_scaling_lowres",
-    preset,
-    {
-        "n_yo": len(yo_rows),
-        "sizes": {k: int(v) for k, v in size.items()},
-        "n_runs": len(trained),
-        "n_references": len(references),
-        "missing": missing,
-        "n_diffs": len(diffs),
-        "n_block_orders": len(order),
-        "n_block_diffs": len(block_diffs),
-        "mdd_macro": float(power_table.loc["macro", ("miracl-hard", "MDD")]) if power else None,
-        "power_model": power_model,
-    },
-)
+record("07_scaling_lowres", preset, {"n_yo": len(yo_rows),
+    "sizes": {k: int(v) for k, v in size.items()}, "n_runs": len(trained), "n_references": len(references),
+    "missing": missing, "n_diffs": len(diffs), "n_block_orders": len(order), "n_block_diffs": len(block_diffs),
+    "mdd_macro": float(power_table.loc["macro", ("miracl-hard", "MDD")]) if power else None,
+    "power_model": power_model})
 
 # %% [markdown]
 # ## The cheap track beside it: a linear head on frozen prefixes

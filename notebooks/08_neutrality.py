@@ -87,15 +87,11 @@ table[list(LAREQA_COLUMNS)]
 # %% [markdown]
 # ## Low-resource and MLQA-R (means over languages; seeds averaged)
 
-
 # %%
 def lowres(res):
-    return {
-        "MLQA-R Mul mAP": res["mlqa-r"]["summary"]["Mul_mAP"],
-        "MLQA-R RD": res["mlqa-r"]["summary"]["RD"],
-        "MIRACL nDCG@10": res["miracl-pooled"]["per_language"]["mean"]["nDCG@10"],
-        "AfriQA nDCG@10": res["afriqa"]["per_language"]["mean"]["nDCG@10"],
-    }
+    return {"MLQA-R Mul mAP": res["mlqa-r"]["summary"]["Mul_mAP"], "MLQA-R RD": res["mlqa-r"]["summary"]["RD"],
+            "MIRACL nDCG@10": res["miracl-pooled"]["per_language"]["mean"]["nDCG@10"],
+            "AfriQA nDCG@10": res["afriqa"]["per_language"]["mean"]["nDCG@10"]}
 
 
 def run_name(r: dict) -> str:
@@ -104,15 +100,9 @@ def run_name(r: dict) -> str:
 
 
 trained_rows = pd.DataFrame([{"name": run_name(r), **lowres(r["results"])} for r in main + combo])
-other = pd.concat(
-    [
-        pd.DataFrame(
-            {"zero-shot": lowres(zero["results"])}
-            | {f"{t} (no training)": lowres(r["results"]) for t, r in alone.items()}
-        ).T,
-        trained_rows.groupby("name", sort=False).mean(),
-    ]
-)
+other = pd.concat([pd.DataFrame({"zero-shot": lowres(zero["results"])}
+                                | {f"{t} (no training)": lowres(r["results"]) for t, r in alone.items()}).T,
+                   trained_rows.groupby("name", sort=False).mean()])
 other.round(4)
 
 # %% [markdown]
@@ -127,9 +117,7 @@ for t in grids.HEAD_TRANSFORMS:
     recs = [r for r in combo if r["config"]["transform"] == t]
     series |= {f"{t} + {s} (head)": per_query(rs, key, P.results_subdir) for s, rs in group_by_strategy(recs).items()}
 best_free = max(alone, key=lambda t: series[f"{t} (no training)"].mean())
-comparisons = [
-    (f"{best_free} (no training)", b) for b in ("zero-shot", "X-X-mono (head)", "X-Y (head)", "Hybrid (head)")
-]
+comparisons = [(f"{best_free} (no training)", b) for b in ("zero-shot", "X-X-mono (head)", "X-Y (head)", "Hybrid (head)")]
 comparisons += [("center-train + Hybrid (head)", f"center-train + {s} (head)") for s in ("X-X-mono", "X-Y")]
 comparisons += [("center-train + Hybrid (head)", "Hybrid (head)")]
 comparisons += [(f"{t} (no training)", "zero-shot") for t in ("shift-ntrex", "lir-ntrex")]
@@ -141,27 +129,17 @@ tests.round(4)
 # %%
 fig, ax = plt.subplots(figsize=(11, 5))
 # numeric means (not the formatted "m ± h" strings of the table)
-pts = pd.DataFrame(
-    {"zero-shot": lareqa_row(zero, ds)} | {f"{t} (no training)": lareqa_row(r, ds) for t, r in alone.items()}
-).T
-pts = pd.concat(
-    [
-        pts,
-        f.groupby("strategy")[list(LAREQA_COLUMNS)].mean().rename(index=lambda s: f"{s} (head)"),
-        fc.groupby("name")[list(LAREQA_COLUMNS)].mean(),
-    ]
-)[["Mo_mAP", "Mul_mAP"]]
+pts = pd.DataFrame({"zero-shot": lareqa_row(zero, ds)} | {f"{t} (no training)": lareqa_row(r, ds) for t, r in alone.items()}).T
+pts = pd.concat([pts, f.groupby("strategy")[list(LAREQA_COLUMNS)].mean().rename(index=lambda s: f"{s} (head)"),
+                 fc.groupby("name")[list(LAREQA_COLUMNS)].mean()])[["Mo_mAP", "Mul_mAP"]]
 for i, (name, r) in enumerate(pts.iterrows(), start=1):
     color = next((c for s, c in STRATEGY_COLORS.items() if s in name and "(head)" in name), "#444444")
     marker = "s" if "no training" in name else ("^" if "+" in name else "o")
     ax.scatter(r.Mo_mAP, r.Mul_mAP, color=color, marker=marker, s=50, label=f"{i}: {name}")
     ax.annotate(str(i), (r.Mo_mAP, r.Mul_mAP), xytext=(3, 3), textcoords="offset points", fontsize=8)
 ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-ax.set(
-    xlabel="XQuAD-R Mo mAP",
-    ylabel="XQuAD-R Mul mAP",
-    title="Paper's strategies (●), training-free (■), transform + head (▲)",
-)
+ax.set(xlabel="XQuAD-R Mo mAP", ylabel="XQuAD-R Mul mAP",
+       title="Paper's strategies (●), training-free (■), transform + head (▲)")
 save(fig, "08_neutrality", preset)
 
 # %% [markdown]
@@ -173,12 +151,8 @@ save(fig, "08_neutrality", preset)
 # since those metrics exist.
 
 # %%
-fits = pd.DataFrame(
-    {
-        t: alone[t].get("fit", {}).get("pairs_per_language") or alone[t].get("fit", {}).get("sentences_per_language")
-        for t in ("shift-ntrex", "lir-ntrex")
-    }
-)
+fits = pd.DataFrame({t: alone[t].get("fit", {}).get("pairs_per_language") or alone[t].get("fit", {}).get("sentences_per_language")
+                     for t in ("shift-ntrex", "lir-ntrex")})
 fits.index.name = "language"
 display(fits)
 # evaluation records hold the metrics when evaluated since they exist; older ones are back-filled
@@ -188,23 +162,13 @@ for r in list_runs("language-preference", P.results_subdir):
     if r["config"]["preset"] == P.name:
         backfill.setdefault(system_label(r["config"]), []).append(r["results"][ds])
 pref_rows = {}
-runs = (
-    [("zero-shot", zero)]
-    + [(f"{t} (no training)", r) for t, r in alone.items()]
-    + [(run_name(r), r) for r in main + combo]
-)
+runs = [("zero-shot", zero)] + [(f"{t} (no training)", r) for t, r in alone.items()] + [(run_name(r), r) for r in main + combo]
 for name, r in runs:
     p = r["results"][ds].get("language_preference")
     found = [p] if p is not None else backfill.get("untrained" if name == "zero-shot" else name, [])
     for p in found:
-        pref_rows.setdefault(name, []).append(
-            {
-                "LPR": p["LPR"],
-                "MRC": p["MRC"],
-                "Lang-nDCG@10": p["Lang-nDCG@10"],
-                "top-1 wrong, query language": p["top1"]["wrong, query language"],
-            }
-        )
+        pref_rows.setdefault(name, []).append({"LPR": p["LPR"], "MRC": p["MRC"], "Lang-nDCG@10": p["Lang-nDCG@10"],
+                                               "top-1 wrong, query language": p["top1"]["wrong, query language"]})
 pref = pd.DataFrame({k: pd.DataFrame(v).mean() for k, v in pref_rows.items()}).T
 pref.round(3)
 
@@ -215,15 +179,10 @@ pref.round(3)
 mul = pts.Mul_mAP
 trained = mul[[i for i in mul.index if i in ("X-X-mono (head)", "X-Y (head)", "Hybrid (head)")]]
 free = mul[[i for i in mul.index if "no training" in i]]
-print(
-    f"Best training-free method on XQuAD-R Mul mAP: {free.idxmax()} at {free.max():.4f} "
-    f"(untrained {mul['zero-shot']:.4f}); best of the paper's trained strategies: {trained.idxmax()} at {trained.max():.4f}."
-)
-print(
-    "A training-free method "
-    + ("matches or beats" if free.max() >= trained.max() else "does not reach")
-    + " the paper's trained strategies on multilingual retrieval here."
-)
+print(f"Best training-free method on XQuAD-R Mul mAP: {free.idxmax()} at {free.max():.4f} "
+      f"(untrained {mul['zero-shot']:.4f}); best of the paper's trained strategies: {trained.idxmax()} at {trained.max():.4f}.")
+print("A training-free method " + ("matches or beats" if free.max() >= trained.max() else "does not reach")
+      + " the paper's trained strategies on multilingual retrieval here.")
 ct = tests[tests.comparison == "center-train + Hybrid (head) − Hybrid (head)"].iloc[0]
 print(f"Centring before the Hybrid head changes Mul mAP by {ct['diff']:+.4f} (Holm p = {ct.p_holm:.3g}).")
 for s in ("X-X-mono", "X-Y"):
@@ -232,23 +191,12 @@ for s in ("X-X-mono", "X-Y"):
 for t in ("shift-ntrex", "lir-ntrex"):
     r = tests[tests.comparison == f"{t} (no training) − zero-shot"].iloc[0]
     h = tests[tests.comparison == f"{t} + Hybrid (head) − Hybrid (head)"].iloc[0]
-    print(
-        f"{t}: Mul mAP {r['diff']:+.4f} vs the untrained encoder (Holm p = {r.p_holm:.3g}); under the Hybrid head "
-        f"{h['diff']:+.4f} (Holm p = {h.p_holm:.3g})."
-    )
+    print(f"{t}: Mul mAP {r['diff']:+.4f} vs the untrained encoder (Holm p = {r.p_holm:.3g}); under the Hybrid head "
+          f"{h['diff']:+.4f} (Holm p = {h.p_holm:.3g}).")
     if f"{t} (no training)" in pref.index and "zero-shot" in pref.index:
-        print(
-            f"  LPR {pref.loc['zero-shot', 'LPR']:.3f} -> {pref.loc[f'{t} (no training)', 'LPR']:.3f}, "
-            f"MRC {pref.loc['zero-shot', 'MRC']:.3f} -> {pref.loc[f'{t} (no training)', 'MRC']:.3f} (untrained -> {t})."
-        )
-record(
-    "08_neutrality",
-    preset,
-    {
-        "best_free": free.idxmax(),
-        "best_free_mul": float(free.max()),
-        "best_trained_mul": float(trained.max()),
-        "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()},
-        "n_pref_rows": len(pref),
-    },
-)
+        print(f"  LPR {pref.loc['zero-shot', 'LPR']:.3f} -> {pref.loc[f'{t} (no training)', 'LPR']:.3f}, "
+              f"MRC {pref.loc['zero-shot', 'MRC']:.3f} -> {pref.loc[f'{t} (no training)', 'MRC']:.3f} (untrained -> {t}).")
+record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": float(free.max()),
+                                 "best_trained_mul": float(trained.max()),
+                                 "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()},
+                                 "n_pref_rows": len(pref)})
