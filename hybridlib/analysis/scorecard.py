@@ -97,7 +97,14 @@ def strategy_sample(
             per_seed.append(_series(r, f"{dataset}/cross_pair/{metric}", subdir))  # exact: macro over pairs
         else:
             per_seed.append(_series(r, f"{dataset}/{setting}/{metric}", subdir))
-    return sample_from(per_seed)
+    return sample_from(per_seed, clusters_of=clusters_for(dataset))
+
+
+def clusters_for(dataset: str):
+    """How queries cluster in the bootstrap: LAReQA queries by parallel question (the default, the id
+    after ``lang/``); pooled tasks are not parallel (``sw/12`` and ``yo/12`` are unrelated
+    questions), so each query is its own cluster."""
+    return (lambda q: q) if dataset == "miracl" or dataset in POOLED_TASKS else None
 
 
 def cross_estimand(records: list[dict], dataset: str, subdir: str = "") -> str:

@@ -111,3 +111,16 @@ def test_power_by_language_detects_its_own_mdd_80_percent_of_the_time():
         est = macro_mean(d, langs)
         hits += abs(est / se) > norm.ppf(0.975)
     assert 0.74 < hits / 600 < 0.86, f"power at the MDD is {hits / 600:.2f}, expected ~0.80"
+
+
+def test_pooled_task_queries_are_their_own_clusters():
+    """MIRACL ids repeat across languages (sw/12, yo/12): they must not be resampled as one question."""
+    from hybridlib.analysis.scorecard import clusters_for
+
+    ids = ["sw/1", "sw/2", "yo/1", "yo/2"]
+    per_seed = [pd.Series([0.1, 0.2, 0.3, 0.4], index=ids)]
+    assert len(np.unique(sample_from(per_seed).clusters)) == 2, "the LAReQA rule merges parallel ids"
+    for ds in ("miracl", "miracl-hard", "afriqa"):
+        s = sample_from(per_seed, clusters_of=clusters_for(ds))
+        assert len(np.unique(s.clusters)) == 4, f"{ds}: every query its own cluster"
+    assert clusters_for("xquad-r") is None, "XQuAD-R keeps the parallel-question clusters"
