@@ -212,7 +212,8 @@ print(f"non-inferiority margin: {equivalence_margin():.4f} mAP (half the smalles
 for ds in datasets:
     print(f"{ds} Cr estimand: {cross_estimand(tracks[primary], ds, P.results_subdir)}")
 claims = claims_table(tracks[primary], protocol, tuple(datasets), P.results_subdir, n_boot=n_boot)
-claims[["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict"]].round(4)
+claims[["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict",
+        "verdict (small-sample)", "borderline"]].round(4)
 
 # %% [markdown]
 # ## Conclusion (computed from the numbers above)
@@ -222,10 +223,12 @@ summ = scorecard_summary(cards[primary])
 counts = claims.verdict.str.split(" ").str[0].value_counts().to_dict()
 print(f"Primary evidence: {primary} ({len(tracks[primary])} runs). Scorecard: {summary_line(cards[primary])}.")
 print(f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicted', 0)} contradicted, "
-      f"{counts.get('inconclusive', 0)} inconclusive of {len(claims)} tests.")
+      f"{counts.get('inconclusive', 0)} inconclusive of {len(claims)} tests; {int(claims.borderline.sum())} borderline "
+      "(the verdict changes under the seed-level small-sample correction).")
 for r in claims.itertuples():
     print(f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
-          f"-> {r.verdict}")
+          f"-> {r.verdict}" + (f" (borderline: {claims.loc[r.Index, 'verdict (small-sample)']} under the "
+                               "small-sample correction)" if r.borderline else ""))
 if len(bridge_diffs):
     tally = bridge_diffs.agreement.value_counts()
     same = bridge_order["same order"]
