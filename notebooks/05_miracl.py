@@ -147,9 +147,9 @@ from hybridlib.analysis.inference import hierarchical_bootstrap
 yo_rows = []
 if "yo" in tables["Hybrid"].index:
     yo = {s: strategy_sample(groups[s], "miracl", "mono", "nDCG@10", P.results_subdir, ["yo"]) for s in order}
-    yo_mdd = power_by_language(yo["X-X-mono"], yo["Hybrid"]).loc["yo", "MDD"]
     for other in ("X-X-mono", "X-Y"):
         d = hierarchical_bootstrap(yo["Hybrid"], yo[other], n_boot=n_boot)
+        yo_mdd = power_by_language(yo["Hybrid"], yo[other]).loc["yo", "MDD"]  # this comparison's spread
         yo_rows.append({"pool": "pooled mini-MIRACL", "comparison": f"Hybrid − {other}", "nDCG@10 diff": d.estimate,
                         "ci_low": d.low, "ci_high": d.high, "queries": len(yo["Hybrid"].query_ids), "MDD": yo_mdd})
 yo_table = pd.DataFrame(yo_rows)
