@@ -114,8 +114,10 @@ def track_section(
         "",
         "### The paper's claims",
         "",
-        f"Non-inferiority margin {equivalence_margin():.4f} (half the smallest Mul-mAP gap by which the "
-        f"paper's Hybrid beats its runner-up); one Holm family for the table. Verdicts: "
+        "Non-inferiority margins, each on its metric's scale (half the smallest gap by which the paper separates "
+        "the strategies the claim orders): "
+        + ", ".join(f"{m} {equivalence_margin(m):.4f}" for m in ("mAP", "R@10", "nDCG@10", "R@100"))
+        + "; one Holm family for the table. Verdicts: "
         + ", ".join(f"{n} {v}" for v, n in counts.items())
         + f"; {n_border} borderline (the verdict changes under the seed-level small-sample correction).",
         "",

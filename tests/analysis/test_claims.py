@@ -124,3 +124,15 @@ def test_borderline_marks_exactly_the_verdicts_the_correction_changes(records):
     assert (df.borderline == (df.verdict != df["verdict (small-sample)"])).all()
     strong = df[(df.claim == "X-Y best in Cr (mAP)") & (df.comparison == "X-Y − X-X-mono")]
     assert not strong.borderline.iloc[0], "a planted +0.10 effect survives the correction"
+
+
+def test_each_non_inferiority_row_uses_its_own_metric_margin(records):
+    df = claims_table(records, protocol="synthetic", datasets=("xquad-r",), n_boot=200)
+    rows = df[df.test == "non-inferiority"]
+    assert len(rows), "the synthetic world has non-inferiority claims"
+    for r in rows.itertuples():
+        metric = "R@10" if "(R@10)" in r.claim else "mAP"
+        assert r.margin == pytest.approx(equivalence_margin(metric)), f"{r.claim}: margin of {metric}"
+    assert equivalence_margin("R@10") != equivalence_margin("mAP"), "R@10 gets its own margin, not mAP's"
+    with pytest.raises(ValueError, match="no non-inferiority margin"):
+        equivalence_margin("MRR")
