@@ -163,7 +163,8 @@ if power_model is not None and "yo" in power["miracl-hard"].index:
         d = hierarchical_bootstrap(yo["Hybrid"], yo[other], n_boot=n_boot)
         yo_rows.append({"pool": "MIRACL-hard (pooled)", "size": power_model, "comparison": f"Hybrid − {other}",
                         "nDCG@10 diff": d.estimate, "ci_low": d.low, "ci_high": d.high,
-                        "queries": len(yo["Hybrid"].query_ids), "MDD": power["miracl-hard"].loc["yo", "MDD"]})
+                        "queries": len(yo["Hybrid"].query_ids),
+                        "MDD": power_by_language(yo["Hybrid"], yo[other]).loc["yo", "MDD"]})  # this comparison's spread
 yo_table = pd.DataFrame(yo_rows)
 yo_table.round(4) if len(yo_table) else print("no Yorùbá comparison available for this preset")
 
