@@ -73,6 +73,15 @@ def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch
     again = run_partial(cfg, p, show_progress=False)
     assert again == rec and len(seen) == cfg.steps, "a stored run is read back, not retrained"
     assert isinstance(pd.DataFrame(seen[0]), pd.DataFrame)
+    # the trained blocks are kept: the run is rescored without retraining, to the same numbers
+    from hybridlib.evaluation.suite import evaluate_suite
+    from hybridlib.runs.partial_runs import full_eval_tasks, trained_scorer_for, trained_weights_path
+
+    assert trained_weights_path(cfg, p).exists(), "a run keeps its trained weights in the cache"
+    summary, arrays = evaluate_suite(trained_scorer_for(cfg, p), full_eval_tasks(p, ("xquad-r",)))
+    assert summary["xquad-r"]["summary"]["Mul_mAP"] == pytest.approx(rec["results"]["xquad-r"]["summary"]["Mul_mAP"])
+    assert "language_preference" in rec["results"]["xquad-r"], "evaluation stores the language-preference metrics"
+    assert len(seen) == cfg.steps, "rescoring trains nothing"
 
 
 def _killed_and_resumed(monkeypatch, tmp_path, seed: int, eval_every: int, checkpoint_seconds: float = 300.0):
