@@ -6,7 +6,7 @@ pessimistic convention; with float embeddings ties arise only from duplicate tex
 relevant items that tie with it and come earlier. No full sort is needed.
 
 Every metric is defined per query from ``ranks`` (``(n_queries, max_rel)``, 1-based, 0 = padding)
-and is tested against ``ir_measures`` / pytrec_eval (``tests/test_metrics.py``).
+and is tested against ``ir_measures`` / pytrec_eval (``tests/evaluation/test_metrics.py``).
 """
 
 from __future__ import annotations

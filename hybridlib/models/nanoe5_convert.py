@@ -177,7 +177,7 @@ def fast_tokenize_fn(f: E5File | None = None):
 
     The rebuilt normaliser chains one ``Replace`` per character-map entry (4,837 passes over every
     text). No replacement output contains a mapped character, so one ``str.translate`` pass is
-    exactly equivalent; the Unigram model and template are unchanged. ``tests/test_models.py``
+    exactly equivalent; the Unigram model and template are unchanged. ``tests/models/test_models.py``
     checks the ids are identical.
     """
     from tokenizers import Regex, normalizers
