@@ -53,14 +53,16 @@ from IPython.display import display
 from hybridlib.runs import grids
 from hybridlib.analysis.aggregate import group_by_strategy, per_query, summary_frame
 from hybridlib.runs.baselines import run_baseline
-from hybridlib.runs.transform_runs import run_transform_only
+from hybridlib.runs.transform_runs import run_transform_only, stored_transform
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.presets import get_preset
 from hybridlib.notebook.report import record
 from hybridlib.analysis.stats import holm, paired_rows
 from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
-from hybridlib.analysis.preference import system_label
+from hybridlib.analysis.preference import metric_series, system_label
+from hybridlib.analysis.inference import hierarchical_bootstrap, sample_from
 from hybridlib.runs.store import list_runs
+from hybridlib.runs.preference_runs import run_language_preference
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
@@ -70,7 +72,12 @@ if P.notebooks_compute:
 else:  # read what is stored; the rest is made by `python scripts/run_experiments.py neutrality`
     combo, combo_missing = grids.stored_grid(grids.neutrality_grid(P, seeds), P)
     print(f"transform + head: {len(combo)} runs stored, {combo_missing} not yet run")
-alone = {t: run_transform_only(t, P) for t in grids.NEUTRALITY_TRANSFORMS}
+if P.notebooks_compute:
+    alone = {t: run_transform_only(t, P) for t in grids.NEUTRALITY_TRANSFORMS}
+else:  # the stored training-free runs (full suite); SHIFT / LIR's XQuAD-R preference is read below either way
+    stored_alone = {t: stored_transform(t, P) for t in grids.NEUTRALITY_TRANSFORMS}
+    alone = {t: r for t, r in stored_alone.items() if r is not None}
+    print(f"training-free runs stored: {sorted(alone)}; not yet: {sorted(set(stored_alone) - set(alone))}")
 zero = run_baseline("dense", P, P.model)
 ds = "xquad-r"
 
@@ -156,26 +163,53 @@ save(fig, "08_neutrality", preset)
 # since those metrics exist.
 
 # %%
-fits = pd.DataFrame({t: alone[t].get("fit", {}).get("pairs_per_language") or alone[t].get("fit", {}).get("sentences_per_language")
-                     for t in ("shift-ntrex", "lir-ntrex")})
-fits.index.name = "language"
-display(fits)
-# evaluation records hold the metrics when evaluated since they exist; older ones are back-filled
-# by `language-preference` records of the same system (notebook 04)
+# every system's language-preference record (notebook 04's back-fill: XQuAD-R and MLQA-R only, cheap);
+# evaluation records made since the metrics exist hold them too
+if P.notebooks_compute:  # smoke: make them here (the cpu preset reads the stored back-fill)
+    for pcfg, phead in grids.preference_grid(P):
+        if pcfg.system in ("encoder", "transform") and not pcfg.langs:
+            run_language_preference(P, pcfg, phead)
 backfill = {}
 for r in list_runs("language-preference", P.results_subdir):
     if r["config"]["preset"] == P.name:
-        backfill.setdefault(system_label(r["config"]), []).append(r["results"][ds])
+        backfill.setdefault(system_label(r["config"]), []).append(r)
+fit_of = {t: (backfill.get(f"{t} (no training)") or [{}])[0].get("fit") or (alone.get(t) or {}).get("fit") or {}
+          for t in ("shift-ntrex", "lir-ntrex")}
+fits = pd.DataFrame({t: f.get("pairs_per_language") or f.get("sentences_per_language") for t, f in fit_of.items()})
+fits.index.name = "language"
+display(fits)
 pref_rows = {}
 runs = [("zero-shot", zero)] + [(f"{t} (no training)", r) for t, r in alone.items()] + [(run_name(r), r) for r in main + combo]
-for name, r in runs:
-    p = r["results"][ds].get("language_preference")
-    found = [p] if p is not None else backfill.get("untrained" if name == "zero-shot" else name, [])
+for name in dict.fromkeys([n for n, _ in runs] + [f"{t} (no training)" for t in grids.NEUTRALITY_TRANSFORMS]):
+    evaluated = [r["results"][ds]["language_preference"] for n, r in runs
+                 if n == name and "language_preference" in r["results"][ds]]
+    found = evaluated or [b["results"][ds] for b in backfill.get("untrained" if name == "zero-shot" else name, [])]
     for p in found:
         pref_rows.setdefault(name, []).append({"LPR": p["LPR"], "MRC": p["MRC"], "Lang-nDCG@10": p["Lang-nDCG@10"],
                                                "top-1 wrong, query language": p["top1"]["wrong, query language"]})
 pref = pd.DataFrame({k: pd.DataFrame(v).mean() for k, v in pref_rows.items()}).T
 pref.round(3)
+
+# %% [markdown]
+# Each training-free transform against the untrained encoder on XQuAD-R, bias metrics oriented
+# larger = more query-language bias (MRC as 1 − MRC), 95% bootstrap CIs over parallel-question
+# clusters (one deterministic run each: no seed level).
+
+# %%
+free_diffs = []
+if "untrained" in backfill:
+    for t in grids.NEUTRALITY_TRANSFORMS:
+        if f"{t} (no training)" not in backfill:
+            continue
+        for metric in ("LPR", "1 − MRC", "top-1 wrong, query language"):
+            d = hierarchical_bootstrap(
+                sample_from([metric_series(backfill[f"{t} (no training)"][0], ds, metric, P.results_subdir)]),
+                sample_from([metric_series(backfill["untrained"][0], ds, metric, P.results_subdir)]),
+                n_boot=1000)
+            free_diffs.append({"transform": t, "metric": metric, "diff": d.estimate, "ci_low": d.low,
+                               "ci_high": d.high, "resolved": d.low > 0 or d.high < 0})
+free_diffs = pd.DataFrame(free_diffs)
+free_diffs.round(4) if len(free_diffs) else print("no language-preference records: python scripts/run_experiments.py language-preference")
 
 # %% [markdown]
 # ## What the numbers say
@@ -194,15 +228,18 @@ for s in ("X-X-mono", "X-Y"):
     r = tests[tests.comparison == f"center-train + Hybrid (head) − center-train + {s} (head)"].iloc[0]
     print(f"On centred embeddings, Hybrid − {s}: {r['diff']:+.4f} (Holm p = {r.p_holm:.3g}).")
 for t in ("shift-ntrex", "lir-ntrex"):
-    r = tests[tests.comparison == f"{t} (no training) − zero-shot"].iloc[0]
+    r = tests[tests.comparison == f"{t} (no training) − zero-shot"]
     h = tests[tests.comparison == f"{t} + Hybrid (head) − Hybrid (head)"]
+    mul = (f"Mul mAP {r.iloc[0]['diff']:+.4f} vs the untrained encoder (Holm p = {r.iloc[0].p_holm:.3g})" if len(r)
+           else "its full-suite run is not stored yet (python scripts/run_experiments.py neutrality)")
     under = (f"under the Hybrid head {h.iloc[0]['diff']:+.4f} (Holm p = {h.iloc[0].p_holm:.3g})" if len(h)
              else "its Hybrid-head runs are not stored yet")
-    print(f"{t}: Mul mAP {r['diff']:+.4f} vs the untrained encoder (Holm p = {r.p_holm:.3g}); {under}.")
-    if f"{t} (no training)" in pref.index and "zero-shot" in pref.index:
-        print(f"  LPR {pref.loc['zero-shot', 'LPR']:.3f} -> {pref.loc[f'{t} (no training)', 'LPR']:.3f}, "
-              f"MRC {pref.loc['zero-shot', 'MRC']:.3f} -> {pref.loc[f'{t} (no training)', 'MRC']:.3f} (untrained -> {t}).")
+    print(f"{t}: {mul}; {under}.")
+    for row in (free_diffs[free_diffs.transform == t].itertuples() if len(free_diffs) else ()):
+        print(f"  {row.metric}: {row.diff:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] vs untrained "
+              f"({'resolved' if row.resolved else 'not resolved'}; larger = more bias)")
 record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": float(free.max()),
                                  "best_trained_mul": float(trained.max()),
-                                 "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()},
+                                 "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()} if "shift-ntrex" in fits else {},
+                                 "n_free_diffs": len(free_diffs),
                                  "n_pref_rows": len(pref)})

@@ -136,3 +136,4 @@ def test_08_neutrality(run):
         "SHIFT: the smoke preset's 40 pairs a language"
     )
     assert v["n_pref_rows"] >= 3, "language preference of untrained, SHIFT and LIR at least"
+    assert v["n_free_diffs"] == 6 * 3, "six training-free transforms x three bias metrics against the untrained encoder"

@@ -66,6 +66,18 @@ def transform_data(cfg: TransformConfig, tasks: dict, examples, ntrex_max_pairs:
     return data
 
 
+def stored_transform(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None):
+    """The stored record of :func:`run_transform_only`'s run, or ``None`` (nothing is computed)."""
+    from hybridlib.runs.store import load_record
+
+    cfg = transform_config(transform, preset, protocol, model)
+    tasks = load_suite(preset, cfg.eval_tasks)
+    examples = training_examples(protocol, cfg.train_max_groups)
+    return load_record(
+        "transform", cfg, transform_data(cfg, tasks, examples, preset.ntrex_max_pairs), preset.results_subdir
+    )
+
+
 def run_transform_only(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None) -> dict:
     """Evaluate ``transform`` (see :mod:`hybridlib.train.neutrality`) with no training at all."""
     cfg = transform_config(transform, preset, protocol, model)
