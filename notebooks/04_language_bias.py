@@ -147,9 +147,12 @@ print(f"{len(pref_records)} language-preference records, {len(by_system)} system
 # %%
 if by_system:
     pref_table = summary_table(by_system, ds)
-    display_order = [n for n in by_system if "(head)" not in n] + [f"{s} (head)" for s in order if f"{s} (head)" in by_system]
+    first = ["untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"]
+    first += [f"{t} (no training)" for t in grids.NEUTRALITY_TRANSFORMS] + [f"{s} (head)" for s in order]
+    display_order = [n for n in first if n in by_system] + sorted(set(by_system) - set(first))
     pref_table = pref_table.loc[display_order]
-    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (chance {pref_table['LPR chance'].iloc[0]:.2f})"),
+    chance = pref_table["LPR chance"].get("untrained", pref_table["LPR chance"].iloc[0])
+    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (all 11 languages: chance {chance:.2f})"),
          f"04_top1_{ds}", preset)
     pref_table.round(3)
 else:
