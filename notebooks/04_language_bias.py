@@ -152,7 +152,7 @@ if by_system:
     display_order = [n for n in first if n in by_system] + sorted(set(by_system) - set(first))
     pref_table = pref_table.loc[display_order]
     chance = pref_table["LPR chance"].get("untrained", pref_table["LPR chance"].iloc[0])
-    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (all 11 languages: chance {chance:.2f})"),
+    save(top1_figure(pref_table, f"{ds}: the first result, and LPR (a language-blind retriever: {chance:.2f})"),
          f"04_top1_{ds}", preset)
     pref_table.round(3)
 else:
