@@ -235,7 +235,7 @@ for t in ("shift-ntrex", "lir-ntrex"):
     under = (f"under the Hybrid head {h.iloc[0]['diff']:+.4f} (Holm p = {h.iloc[0].p_holm:.3g})" if len(h)
              else "its Hybrid-head runs are not stored yet")
     print(f"{t}: {mul}; {under}.")
-    for row in (free_diffs[free_diffs.transform == t].itertuples() if len(free_diffs) else ()):
+    for row in (free_diffs[free_diffs["transform"] == t].itertuples() if len(free_diffs) else ()):
         print(f"  {row.metric}: {row.diff:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] vs untrained "
               f"({'resolved' if row.resolved else 'not resolved'}; larger = more bias)")
 record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": float(free.max()),
