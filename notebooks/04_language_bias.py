@@ -30,6 +30,7 @@ protocol = "mlqa-test"
 # %%
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from hybridlib.analysis.aggregate import summary_frame
 from hybridlib.analysis.stats import fmt_ci
@@ -154,7 +155,7 @@ if by_system:
     chance = pref_table["LPR chance"].get("untrained", pref_table["LPR chance"].iloc[0])
     save(top1_figure(pref_table, f"{ds}: the first result, and LPR (a language-blind retriever: {chance:.2f})"),
          f"04_top1_{ds}", preset)
-    pref_table.round(3)
+    display(pref_table.round(3))
 else:
     pref_table = None
     print("no language-preference runs stored for this preset: python scripts/run_experiments.py language-preference")
@@ -171,7 +172,7 @@ pref_heads = {s: by_system.get(f"{s} (head)", []) for s in order}
 if all(pref_heads.values()):
     agree = agreement({"rank distance": group_by_strategy(head), "preference": pref_heads}, ds,
                       [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")], P.results_subdir)
-    agree.round(4)
+    display(agree.round(4))
 else:
     agree = None
     print("the head track's language-preference runs are not all stored")
@@ -195,7 +196,8 @@ if med is not None:
 if agree is not None:
     rows = agree[agree.metric != "rank distance"]
     verdicts = rows.groupby("metric")["agrees with rank distance"].agg(lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v)))
-    print("Bias metrics against rank distance (head track, XQuAD-R; larger = more bias):\n" + verdicts.to_string())
+    print("Bias metrics against rank distance (head track, XQuAD-R; larger = more bias):\n"
+          + "\n".join(f"- {m}: {v}" for m, v in verdicts.items()))
 if pref_table is not None and "untrained" in pref_table.index:
     u = pref_table.loc["untrained"]
     print(f"Untrained encoder: LPR {u['LPR']:.3f} (chance {u['LPR chance']:.3f}): the query-language answer outranks all its "
