@@ -132,18 +132,15 @@ save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance p
 # every-block grid, with their weights kept).
 
 # %%
-from hybridlib.analysis.preference import agreement, summary_table, system_label
+from hybridlib.analysis.preference import agreement, preference_records, summary_table
 from hybridlib.notebook.plots import top1_figure
 from hybridlib.runs.preference_runs import run_language_preference
 
 if P.notebooks_compute:
     for pcfg, phead in grids.preference_grid(P):
         run_language_preference(P, pcfg, phead)
-pref_records = [r for r in list_runs("language-preference", P.results_subdir) if r["config"]["preset"] == P.name]
-by_system = {}
-for r in pref_records:
-    by_system.setdefault(system_label(r["config"]), []).append(r)
-print(f"{len(pref_records)} language-preference records, {len(by_system)} systems")
+by_system = preference_records(P.name, P.results_subdir)
+print(f"{sum(map(len, by_system.values()))} language-preference records, {len(by_system)} systems")
 
 # %%
 if by_system:

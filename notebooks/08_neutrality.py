@@ -59,9 +59,8 @@ from hybridlib.presets import get_preset
 from hybridlib.notebook.report import record
 from hybridlib.analysis.stats import holm, paired_rows
 from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
-from hybridlib.analysis.preference import metric_series, system_label
+from hybridlib.analysis.preference import metric_series, preference_records
 from hybridlib.analysis.inference import hierarchical_bootstrap, sample_from
-from hybridlib.runs.store import list_runs
 from hybridlib.runs.preference_runs import run_language_preference
 
 P = get_preset(preset)
@@ -169,10 +168,7 @@ if P.notebooks_compute:  # smoke: make them here (the cpu preset reads the store
     for pcfg, phead in grids.preference_grid(P):
         if pcfg.system in ("encoder", "transform") and not pcfg.langs:
             run_language_preference(P, pcfg, phead)
-backfill = {}
-for r in list_runs("language-preference", P.results_subdir):
-    if r["config"]["preset"] == P.name:
-        backfill.setdefault(system_label(r["config"]), []).append(r)
+backfill = preference_records(P.name, P.results_subdir)
 fit_of = {t: (backfill.get(f"{t} (no training)") or [{}])[0].get("fit") or (alone.get(t) or {}).get("fit") or {}
           for t in ("shift-ntrex", "lir-ntrex")}
 fits = pd.DataFrame({t: f.get("pairs_per_language") or f.get("sentences_per_language") for t, f in fit_of.items()})

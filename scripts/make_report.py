@@ -214,12 +214,9 @@ def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
     """Rank distance beside LPR, MRC and the top-1 decomposition on XQuAD-R (head track: the track
     whose runs all carry the metrics), and one sentence for the summary: which metrics agree."""
     from hybridlib.analysis.aggregate import group_by_strategy
-    from hybridlib.analysis.preference import agreement, summary_table, system_label
+    from hybridlib.analysis.preference import agreement, preference_records, summary_table
 
-    by_system: dict[str, list[dict]] = {}
-    for r in list_runs("language-preference", P.results_subdir):
-        if r["config"]["preset"] == P.name:
-            by_system.setdefault(system_label(r["config"]), []).append(r)
+    by_system = preference_records(P.name, P.results_subdir)
     heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
     if not all(heads.values()):
         return [], ""

@@ -135,8 +135,27 @@ def system_label(config: dict) -> str:
     return ("USE-m" if config["model"] == "use-m" else "untrained") + langs
 
 
+def preference_records(preset: str, subdir: str = "") -> dict[str, list[dict]]:
+    """Stored ``language-preference`` records of a preset, grouped by :func:`system_label`."""
+    from hybridlib.runs.store import list_runs
+
+    out: dict[str, list[dict]] = {}
+    for r in list_runs("language-preference", subdir):
+        if r["config"]["preset"] == preset:
+            out.setdefault(system_label(r["config"]), []).append(r)
+    return out
+
+
 def _by_seed(records: list[dict]) -> list[dict]:
     return sorted(records, key=lambda r: r["config"].get("seed", (r["config"].get("head") or {}).get("seed", 0)))
 
 
-__all__ = ["BIAS_METRICS", "agreement", "has_preference", "metric_series", "summary_table", "system_label"]
+__all__ = [
+    "BIAS_METRICS",
+    "agreement",
+    "has_preference",
+    "metric_series",
+    "preference_records",
+    "summary_table",
+    "system_label",
+]
