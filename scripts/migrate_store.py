@@ -1,6 +1,7 @@
 """Re-key stored records to the current store format, without recomputing any of them.
 
     python scripts/migrate_store.py [--from DIR] [--dry-run]
+    python scripts/migrate_store.py --rekey --kinds language-preference   # fingerprints computed differently today
 
 For every record under ``results/<kind>/`` (or ``DIR/<kind>/``), rebuild its config object from
 the stored config, compute the fingerprints of the data that config reads *today* (evaluation
@@ -8,7 +9,9 @@ suite after language selection and caps, training examples), write the record un
 (format 2: config + data + format, the arrays' SHA-256 named in the JSON) and prove, record by
 record, that nothing but the keying changed: the new record verifies, its ``results`` equal the
 old ones and every per-query array is identical. Old files are removed only after that check.
-Records already in the current format are left alone.
+Records already in the current format are left alone, unless ``--rekey``: then each one whose key
+is not what its config and *today's* data fingerprints give (a run found to read data its key did
+not name) moves to its new key through the same checks.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from hybridlib.runs.baselines import BaselineConfig, SubsetBaselineConfig
 from hybridlib.runs.finetune_runs import finetune_data
 from hybridlib.runs.head_runs import HeadRunConfig, head_data
 from hybridlib.runs.partial_runs import partial_data
+from hybridlib.runs.preference_runs import PreferenceConfig, preference_data
 from hybridlib.runs.store import STORE_FORMAT, _read_npz, arrays_of, file_sha256, record_key, verify
 from hybridlib.runs.transform_runs import TransformConfig
 from hybridlib.train.finetune import FineTuneConfig
@@ -69,10 +73,21 @@ def data_of(kind: str, c: dict) -> dict[str, str]:
         return {"eval": suite_fingerprint(load_suite(p, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
     if kind == "partial-ft":
         return partial_data(PartialFineTuneConfig(**_tuples(c)), preset)
+    if kind == "language-preference":
+        langs = tuple((ds, tuple(v)) for ds, v in c["langs"])
+        cfg = PreferenceConfig(**_tuples({**c, "langs": langs}))
+        head = None
+        if cfg.head is not None:
+            h = cfg.head
+            head = HeadRunConfig(**_tuples({**h, "head": HeadConfig(**h["head"])}))
+        p = preset.with_(lareqa_langs=dict(langs)) if langs else preset
+        return preference_data(cfg, preset, load_suite(p, cfg.datasets), head)
     raise ValueError(f"no migration for records of kind {kind!r}")
 
 
-def migrate(src_root: Path, dst_root: Path, dry_run: bool = False, kinds: tuple[str, ...] = ()) -> tuple[int, int]:
+def migrate(
+    src_root: Path, dst_root: Path, dry_run: bool = False, kinds: tuple[str, ...] = (), rekey: bool = False
+) -> tuple[int, int]:
     moved = kept = 0
     if src_root != dst_root and not dry_run:  # query-id arrays the imported records point to
         (dst_root / "ids").mkdir(parents=True, exist_ok=True)
@@ -84,13 +99,17 @@ def migrate(src_root: Path, dst_root: Path, dry_run: bool = False, kinds: tuple[
         if kind in ("ids",) or (kinds and kind not in kinds):
             continue
         old = read_json(js)
-        if old.get("format") == STORE_FORMAT and src_root == dst_root:
+        current = old.get("format") == STORE_FORMAT and src_root == dst_root
+        if current and not rekey:
+            kept += 1
+            continue
+        data = data_of(kind, old["config"])
+        key = record_key(old["config"], data)
+        if current and key == js.stem:
             kept += 1
             continue
         npz = js.with_suffix(".npz")
         old_arrays = _read_npz(npz, "") if src_root == results_dir() else None
-        data = data_of(kind, old["config"])
-        key = record_key(old["config"], data)
         new = {
             "kind": kind,
             "config": old["config"],
@@ -128,8 +147,9 @@ def main() -> None:
     ap.add_argument("--from", dest="src", type=Path, default=None, help="another results directory to import")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--kinds", nargs="*", default=(), help="only these record kinds (e.g. partial-ft)")
+    ap.add_argument("--rekey", action="store_true", help="also re-key current records whose data fingerprints changed")
     args = ap.parse_args()
-    moved, kept = migrate(args.src or results_dir(), results_dir(), args.dry_run, tuple(args.kinds))
+    moved, kept = migrate(args.src or results_dir(), results_dir(), args.dry_run, tuple(args.kinds), args.rekey)
     print(f"{moved} records migrated, {kept} already current")
 
 

@@ -15,13 +15,8 @@ from __future__ import annotations
 import argparse
 import time
 
-import torch
-
 from hybridlib.presets import get_preset
-from hybridlib.runs import grids
-from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselines
-from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
-from hybridlib.runs.transform_runs import run_transform_only
+from hybridlib.runs import grids  # reading only: --status imports no torch and no runner
 from hybridlib.train.distributed import is_main
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
@@ -104,7 +99,6 @@ def main() -> None:
     )
     ap.add_argument("--status", action="store_true", help="grid stages: print stored / missing runs, compute nothing")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
     p = get_preset(args.preset)
 
     def say(text: str) -> None:
@@ -118,6 +112,14 @@ def main() -> None:
         for stage in args.stages:
             print_status(stage, p, args.seeds, args.depths)
         return
+    import torch
+
+    from hybridlib.runs import executor
+    from hybridlib.runs.baselines import run_baseline, run_trec_check, use_m_baselines
+    from hybridlib.runs.finetune_runs import finetune_config, run_finetune, zero_shot_on
+    from hybridlib.runs.transform_runs import run_transform_only
+
+    torch.set_num_threads(args.threads)
     for stage in args.stages:
         t0 = time.perf_counter()
         say(f"[{stage}]")
@@ -133,7 +135,7 @@ def main() -> None:
             log(run_baseline("bm25", p, tasks=grids.SCALING_TASKS))
         elif stage == "head-grid":
             protocols = args.protocols or list(grids.PROTOCOLS)
-            grids.run_grid(grids.alpha_grid(p, protocols), p, "head grid", on_done=log)
+            executor.run_grid(grids.alpha_grid(p, protocols), p, "head grid", on_done=log)
         elif stage in ("finetune", "finetune-depth"):  # full model / the scaling extension's smaller depth
             model = p.model if stage == "finetune" else f"{p.model}:L{p.ft_small_depth}"
             for seed in args.ft_seeds or p.seeds[:1]:
@@ -142,15 +144,15 @@ def main() -> None:
                     log(run_finetune(cfg, p))
             log(zero_shot_on(cfg, p))
         elif stage == "scaling":
-            grids.run_grid(grids.scaling_grid(p), p, "scaling", on_done=log)
+            executor.run_grid(grids.scaling_grid(p), p, "scaling", on_done=log)
         elif stage == "neutrality":
             for t in grids.NEUTRALITY_TRANSFORMS:
                 log(run_transform_only(t, p))
-            grids.run_grid(grids.neutrality_grid(p), p, "neutrality", on_done=log)
+            executor.run_grid(grids.neutrality_grid(p), p, "neutrality", on_done=log)
         elif stage in GRID_STAGES:  # the fine-tuning grids of the partial track
             if stage == "scaling-ft":
                 log(run_baseline("bm25", p, tasks=grids.SCALING_FT_TASKS))
-            grids.run_grid(grid_of(stage, p, args.seeds, args.depths), p, stage, on_done=log)
+            executor.run_grid(grid_of(stage, p, args.seeds, args.depths), p, stage, on_done=log)
         elif stage == "answer-ranks":  # notebook 04: untrained and the first seed's head of each strategy
             from hybridlib.runs.bias_runs import run_answer_ranks
 

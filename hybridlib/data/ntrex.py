@@ -56,4 +56,11 @@ def ntrex_fingerprint(max_pairs: int | None = None, root: str | Path | None = No
     return h.hexdigest()[:16]
 
 
-__all__ = ["CODES", "load_ntrex_pairs", "ntrex_fingerprint"]
+def ntrex_data(transform: str | None, max_pairs: int | None = None) -> dict[str, str]:
+    """What NTREX-128 adds to a run's data fingerprints: ``{"fit": ...}`` when ``transform`` is fitted
+    on it (SHIFT / LIR: the transforms named ``*-ntrex``), else ``{}``. The one place that decides
+    which runs read NTREX, for head, transform and language-preference records alike."""
+    return {"fit": ntrex_fingerprint(max_pairs)} if transform and transform.endswith("-ntrex") else {}
+
+
+__all__ = ["CODES", "load_ntrex_pairs", "ntrex_data", "ntrex_fingerprint"]

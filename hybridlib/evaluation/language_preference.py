@@ -46,14 +46,10 @@ PREFERENCE_METRICS = ("LPR", "Lang-nDCG@10", "MRC")
 def pool_scores(scorer: Any, task: RetrievalTask, rows: np.ndarray) -> np.ndarray:
     """Scores of the queries at positions ``rows`` of ``task`` against all its candidates.
 
-    Dense scorers (``queries`` / ``candidates`` embeddings with their index labels): inner product.
+    Dense scorers: :meth:`~hybridlib.evaluation.scoring.DenseScorer.score_matrix` (inner product).
     Lexical scorers expose ``scores(query_texts, candidate_texts)`` (BM25)."""
-    if hasattr(scorer, "candidates") and hasattr(scorer, "queries"):
-        qi = pd.Index(scorer.query_index).get_indexer(task.queries.index[rows])
-        ci = pd.Index(scorer.candidate_index).get_indexer(task.candidates.index)
-        if (qi < 0).any() or (ci < 0).any():
-            raise KeyError(f"{task.name}: the scorer did not embed every query and candidate of the pool")
-        return scorer.queries[qi].astype(np.float32) @ scorer.candidates[ci].astype(np.float32).T
+    if hasattr(scorer, "score_matrix"):
+        return scorer.score_matrix(task, rows)
     if hasattr(scorer, "scores"):
         return scorer.scores(task.queries.text.to_numpy()[rows].tolist(), task.candidates.text.tolist())
     raise TypeError(f"{type(scorer).__name__} gives no scores (needs embeddings or a scores() method)")

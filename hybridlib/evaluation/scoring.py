@@ -49,6 +49,14 @@ class DenseScorer:
             raise KeyError(f"{(rows < 0).sum()} {what} of the sub-task were not embedded")
         return rows
 
+    def score_matrix(self, task: RetrievalTask, rows: np.ndarray | None = None) -> np.ndarray:
+        """Inner products (cosine on L2-normalised embeddings, float32) of the task's queries at
+        positions ``rows`` (all when ``None``) with every candidate of the task, candidates in task order."""
+        labels = task.queries.index.to_numpy()
+        q = self.queries[self._rows(labels if rows is None else labels[rows], self.query_index, "queries")]
+        c = self.candidates[self._rows(task.candidates.index.to_numpy(), self.candidate_index, "candidates")]
+        return q.astype(np.float32) @ c.astype(np.float32).T
+
     def ranks(self, task: RetrievalTask) -> np.ndarray:
         q = self.queries[self._rows(task.queries.index.to_numpy(), self.query_index, "queries")]
         c = self.candidates[self._rows(task.candidates.index.to_numpy(), self.candidate_index, "candidates")]

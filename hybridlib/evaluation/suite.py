@@ -99,7 +99,10 @@ def evaluate_suite(
             }
             for k, v in res.per_query_frame().items():
                 arrays[f"{name}/{k}"] = v
-            pref = language_preference(scorer, task)  # LPR, Lang-nDCG@10, top-1 classes, MRC per query
+            # LPR, Lang-nDCG@10, top-1 classes, MRC per query. The pooled setting's score matrix is
+            # formed again here (one matmul); what costs is the ranking, and the two need different
+            # ones (ranks of the relevant items above; full tie-averaged rows for MRC), so none is shared.
+            pref = language_preference(scorer, task)
             summary[name]["language_preference"] = preference_summary(pref)
             for k, v in pref.items():
                 arrays[f"{name}/preference/{k}"] = v

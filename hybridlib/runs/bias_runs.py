@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hybridlib.data.ntrex import ntrex_data
 from hybridlib.evaluation.bias import answer_ranks
 from hybridlib.evaluation.scoring import embed_task
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
@@ -31,7 +32,9 @@ def run_answer_ranks(preset: Preset, dataset: str, head: HeadRunConfig | None = 
         dataset, head.model if head else preset.model, preset.name, config_dict(head) if head else None
     )
     task = load_suite(preset, (dataset,))[dataset]
-    data = {"eval": suite_fingerprint({dataset: task})} | ({"head": head_data(head, preset)["train"]} if head else {})
+    data = {"eval": suite_fingerprint({dataset: task})}
+    if head is not None:  # its training examples and, for a SHIFT / LIR head, NTREX-128
+        data |= {"head": head_data(head, preset)["train"]} | ntrex_data(head.transform, preset.ntrex_max_pairs)
 
     def compute():
         if head is None:

@@ -11,46 +11,10 @@ import time
 
 from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
+from hybridlib.runs.configs import eval_subsample, finetune_config, finetune_data  # noqa: F401  (re-exported)
 from hybridlib.runs.store import cached_run, config_hash, load_record
 from hybridlib.train.distributed import barrier, is_main, world_size
 from hybridlib.train.finetune import FineTuneConfig, finetune
-from hybridlib.train.protocols import ALL_PROTOCOLS
-from hybridlib.train.strategy import max_groups_for, run_identity
-
-
-def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:
-    return FineTuneConfig(
-        *run_identity(preset, protocol, alpha, seed, model),
-        preset.ft_steps,
-        preset.ft_batch,
-        preset.ft_lr,
-        freeze_embeddings=preset.ft_freeze_embeddings,
-        cached_loss_mini_batch=16 if preset.ft_batch > 32 else None,
-        train_max_groups=max_groups_for(preset, protocol),
-        eval_tasks=preset.ft_eval_tasks or ALL_PROTOCOLS[protocol],
-        eval_max_queries=preset.ft_max_queries,
-        eval_max_candidates=preset.ft_max_candidates,
-        extra={"world_size": world_size()} if world_size() > 1 else {},
-    )
-
-
-def eval_subsample(cfg: FineTuneConfig, preset: Preset) -> dict:
-    """The fixed evaluation subsample of a fine-tuning config (fine-tuned models are re-encoded)."""
-    from hybridlib.evaluation.suite import load_suite
-
-    full = load_suite(preset.with_(max_queries=None, max_candidates=None), cfg.eval_tasks)
-    return {k: t.shrink(cfg.eval_max_queries, cfg.eval_max_candidates) for k, t in full.items()}
-
-
-def finetune_data(cfg: FineTuneConfig, preset: Preset, train: bool = True) -> dict[str, str]:
-    """Fingerprints of the evaluation subsample and (``train``) the training examples of a config."""
-    from hybridlib.evaluation.suite import suite_fingerprint
-    from hybridlib.train.protocols import examples_fingerprint, training_examples
-
-    data = {"eval": suite_fingerprint(eval_subsample(cfg, preset))}
-    if train:
-        data["train"] = examples_fingerprint(training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives))
-    return data
 
 
 def run_finetune(cfg: FineTuneConfig, preset: Preset, force: bool = False) -> dict:

@@ -1,18 +1,19 @@
-"""The study's experiment grids, shared by the notebooks and ``scripts/run_experiments.py``.
+"""The study's experiment grids, shared by the notebooks and ``scripts/run_experiments.py``:
+which runs each experiment needs, and which of them are stored.
 
-Each function lists run configs for a preset; :func:`run_grid` computes the missing ones (stored
-under ``results/``) and returns every record. A notebook calling a grid on a warm ``results/``
-only reads.
+Each grid function lists run configs for a preset; :func:`split_grid` / :func:`stored_grid` read
+their stored records. This module never trains and never imports torch (``tests/runs/test_grids.py``
+checks it in a fresh interpreter): computing a missing run is :mod:`hybridlib.runs.executor`'s job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from hybridlib.presets import Preset
-from hybridlib.progress import progress
-from hybridlib.runs.head_runs import HeadRunConfig, head_config, run_head
-from hybridlib.train.protocols import PROTOCOLS
+from hybridlib.runs.configs import HeadRunConfig, finetune_config, head_config, partial_config, run_data, run_kind
+from hybridlib.runs.store import load_record
+from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
 from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-exported for notebooks
 
 MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
@@ -75,6 +76,17 @@ def preference_grid(preset: Preset) -> list[tuple]:
     return out + [(preference_config(preset, "head", head=h), h) for h in main_grid(preset, ["mlqa-test"])]
 
 
+def paper_grid(preset: Preset) -> list:
+    """Backbone × strategy × seed fine-tuning configs of the paper's recipe (seed-major;
+    run by :func:`hybridlib.runs.paper_runs.run_paper`)."""
+    return [
+        finetune_config(preset, preset.protocol, alpha, seed, model=backbone)
+        for seed in preset.seeds
+        for backbone in preset.backbones or (preset.model,)
+        for alpha in MAIN_ALPHAS.values()
+    ]
+
+
 def partial_grid(
     preset: Preset,
     protocols: Iterable[str] = ("mlqa-test",),
@@ -87,8 +99,6 @@ def partial_grid(
     with ``reference`` each protocol starts with its untrained model (``steps=0``, same path).
     ``seeds`` None: each protocol's own seeds (:func:`partial_seeds`); ``overrides`` go to
     :func:`~hybridlib.runs.partial_runs.partial_config` (e.g. ``top_layers``)."""
-    from hybridlib.runs.partial_runs import partial_config
-
     protocols = list(protocols)
     refs = [partial_config(preset, p, 0.5, 0, steps=0) for p in protocols] if reference else []
     return refs + [
@@ -107,8 +117,6 @@ def every_block_grid(preset: Preset, protocols: Iterable[str] | None = None, see
     3 strategies × :func:`partial_seeds` each, evaluated on all of the protocol's test set.
     Protocol-major, seed-major within: an interrupted grid has a whole protocol first. The untrained
     reference is the partial track's (the same model through the same path)."""
-    from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
-
     return [
         cfg
         for protocol in protocols or CROSS_DATASET_PROTOCOLS
@@ -129,8 +137,6 @@ CROSS_PROTOCOL_SEEDS = 3  # the cross-dataset protocols' seeds on the partial tr
 def partial_seeds(preset: Preset, protocol: str) -> list[int]:
     """The seeds of the partial track on ``protocol``: the first :data:`CROSS_PROTOCOL_SEEDS` of the
     preset's on the cross-dataset protocols, all of them on the others."""
-    from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
-
     return list(preset.seeds[:CROSS_PROTOCOL_SEEDS] if protocol in CROSS_DATASET_PROTOCOLS else preset.seeds)
 
 
@@ -149,8 +155,6 @@ def bridge_grid(preset: Preset, steps: int = 30, seeds: Iterable[int] | None = N
     and MLQA-R (seed-major). A 12-block step costs ~10× a top-2 step here, so the bridge is short: it
     tests whether the strategies' ordering agrees between the two ways of training, not the 300-step
     numbers."""
-    from hybridlib.runs.partial_runs import partial_config
-
     depth = preset.every_block_layers
     seeds = bridge_seeds(preset) if seeds is None else seeds
     return [
@@ -177,8 +181,6 @@ def scaling_ft_grid(
     a depth's runs follow one another and use them while they exist, and an interrupted grid has
     whole depths, cheapest first. The every-block runs (a side question, twice the cost per step at
     L = 2) come after every depth's top-k runs."""
-    from hybridlib.runs.partial_runs import partial_config
-
     depths = sorted(depths or preset.sft_depths)
 
     def cfg(d: int, k: int, alpha: float, seed: int, steps: int | None = None):
@@ -213,47 +215,6 @@ def has_every_strategy(records: list[dict], needs: str | None = None) -> bool:
     return {label(r["config"]) for r in records if needs is None or needs in r["results"]} >= STRATEGIES
 
 
-def evidence_tracks(preset: Preset, protocol: str, needs: str | None = None) -> dict[str, list[dict]]:
-    """The runs a results notebook shows, primary first: under the ``paper`` preset the paper's recipe
-    (one track per backbone), then partial fine-tuning, then the head track (always, computed if
-    missing). A track counts once every strategy has a stored run (with task ``needs`` when given);
-    the smoke preset trains its tiny partial grid here."""
-    tracks: dict[str, list[dict]] = {}
-    if preset.protocol == "paper":
-        from hybridlib.runs.paper_runs import paper_grid
-
-        recipe, _ = stored_grid(paper_grid(preset), preset)
-        for backbone in preset.backbones:
-            recs = [r for r in recipe if r["config"]["model"] == backbone]
-            if has_every_strategy(recs, needs):
-                tracks[f"paper recipe: {backbone}"] = recs
-    partial_configs = [c for c in partial_grid(preset, [protocol]) if c.steps > 0]
-    if preset.notebooks_compute:
-        run_grid(partial_configs, preset, "partial track")
-    partial, _ = stored_grid(partial_configs, preset)
-    if has_every_strategy(partial, needs):
-        tracks["partial fine-tuning"] = partial
-    tracks["head"] = run_grid(main_grid(preset, [protocol]), preset, "head track")
-    return tracks
-
-
-def run_config(cfg, preset: Preset) -> dict:
-    """Compute (or read) the stored run of any grid config."""
-    if isinstance(cfg, HeadRunConfig):
-        return run_head(cfg, preset)
-    from hybridlib.runs.partial_runs import run_partial
-    from hybridlib.train.partial import PartialFineTuneConfig
-
-    if isinstance(cfg, PartialFineTuneConfig):
-        return run_partial(cfg, preset)
-    from hybridlib.runs.finetune_runs import run_finetune
-    from hybridlib.train.finetune import FineTuneConfig
-
-    if isinstance(cfg, FineTuneConfig):
-        return run_finetune(cfg, preset)
-    raise TypeError(f"no runner for {type(cfg).__name__}")
-
-
 def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
     """The stored records of ``configs`` (nothing is computed) and how many are not stored yet."""
     stored, missing = split_grid(configs, preset)
@@ -262,11 +223,9 @@ def stored_grid(configs: list, preset: Preset) -> tuple[list[dict], int]:
 
 def split_grid(configs: list, preset: Preset) -> tuple[list[dict], list]:
     """The stored records of ``configs`` and the configs not stored yet (nothing is computed)."""
-    from hybridlib.runs.store import load_record
-
     stored, missing = [], []
     for cfg in configs:
-        rec = load_record(_kind(cfg), cfg, _data(cfg, preset), preset.results_subdir)
+        rec = load_record(run_kind(cfg), cfg, run_data(cfg, preset), preset.results_subdir)
         if rec is None:
             missing.append(cfg)
         else:
@@ -319,32 +278,3 @@ def estimate_missing_seconds(stored: list[dict], missing: list, elsewhere: list[
             return None
         total += seconds if seconds is not None else median(trained)
     return total
-
-
-def _kind(cfg) -> str:
-    from hybridlib.train.finetune import FineTuneConfig
-
-    return "head" if isinstance(cfg, HeadRunConfig) else "finetune" if isinstance(cfg, FineTuneConfig) else "partial-ft"
-
-
-def _data(cfg, preset: Preset) -> dict:
-    from hybridlib.runs.finetune_runs import finetune_data
-    from hybridlib.runs.head_runs import head_data
-    from hybridlib.runs.partial_runs import partial_data
-    from hybridlib.train.finetune import FineTuneConfig
-
-    if isinstance(cfg, HeadRunConfig):
-        return head_data(cfg, preset)
-    return finetune_data(cfg, preset) if isinstance(cfg, FineTuneConfig) else partial_data(cfg, preset)
-
-
-def run_grid(
-    configs: list, preset: Preset, desc: str = "runs", on_done: Callable[[dict], None] | None = None
-) -> list[dict]:
-    out = []
-    for cfg in progress(configs, desc=desc):
-        rec = run_config(cfg, preset)
-        out.append(rec)
-        if on_done:
-            on_done(rec)
-    return out

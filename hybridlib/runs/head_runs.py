@@ -7,59 +7,21 @@ the config hash, so grids resume where they stopped and notebooks only read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from hybridlib.evaluation.scoring import embed_task
-from hybridlib.evaluation.suite import evaluate_suite, load_suite, suite_fingerprint
+from hybridlib.evaluation.suite import evaluate_suite, load_suite
 from hybridlib.models.encoding import encoder_for
 from hybridlib.presets import Preset
+from hybridlib.runs.configs import HeadRunConfig, head_config, head_data  # noqa: F401  (re-exported)
 from hybridlib.runs.store import cached_run
-from hybridlib.train.head import HeadConfig, train_head
+from hybridlib.train.head import train_head
 from hybridlib.train.protocols import (
-    ALL_PROTOCOLS,
     check_no_leakage,
     drop_overlap,
-    examples_fingerprint,
     split_validation,
     training_examples,
 )
 from hybridlib.train.samplers import BatchComposer, validation_batches
-from hybridlib.train.strategy import TrainingRun, make_strategy, max_groups_for, run_identity
-
-
-@dataclass(frozen=True)
-class HeadRunConfig(TrainingRun):
-    head: HeadConfig = field(default_factory=HeadConfig)
-    train_max_groups: int | None = None
-    negatives: str = "random"
-    eval_tasks: tuple[str, ...] = ()
-    max_queries: int | None = None
-    max_candidates: int | None = None
-    transform: str = "none"  # embedding transform before the head (see hybridlib.train.neutrality)
-    version: int = 2  # bumped when the training code changes what a config computes
-
-
-def head_config(
-    preset: Preset,
-    protocol: str,
-    alpha: float,
-    seed: int,
-    model: str | None = None,
-    eval_tasks: tuple[str, ...] | None = None,
-    transform: str = "none",
-    kind: str = "linear",
-    negatives: str = "random",
-) -> HeadRunConfig:
-    return HeadRunConfig(
-        *run_identity(preset, protocol, alpha, seed, model),
-        HeadConfig(kind=kind, steps=preset.head_steps, batch_size=preset.head_batch, lr=preset.head_lr),
-        max_groups_for(preset, protocol),
-        negatives,
-        tuple(eval_tasks or ALL_PROTOCOLS[protocol]),
-        preset.max_queries,
-        preset.max_candidates,
-        transform,
-    )
+from hybridlib.train.strategy import make_strategy
 
 
 def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
@@ -110,17 +72,6 @@ def fit_head(cfg: HeadRunConfig, preset: Preset, tasks: dict | None = None):
         | {"val_loss": log["val_loss"], "final_train_loss": log["train_loss"][-1]},
     }
     return scorer_for, info
-
-
-def head_data(cfg: HeadRunConfig, preset: Preset) -> dict[str, str]:
-    """Fingerprints of what a head run reads: its evaluation suite and its training examples."""
-    ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives)
-    data = {"eval": suite_fingerprint(load_suite(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
-    if cfg.transform.endswith("-ntrex"):  # SHIFT / LIR read NTREX-128 too
-        from hybridlib.data.ntrex import ntrex_fingerprint
-
-        data["fit"] = ntrex_fingerprint(preset.ntrex_max_pairs)
-    return data
 
 
 def run_head(cfg: HeadRunConfig, preset: Preset, force: bool = False) -> dict:

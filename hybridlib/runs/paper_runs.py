@@ -18,8 +18,8 @@ from hybridlib.data.mmarco import HUB_NAME, PAPER_LANGS, read_triples
 from hybridlib.data.task import DataError
 from hybridlib.models.registry import UnknownModelError, load_model
 from hybridlib.presets import Preset
-from hybridlib.runs.finetune_runs import finetune_config, run_finetune
-from hybridlib.train.strategy import MAIN_ALPHAS
+from hybridlib.runs.finetune_runs import run_finetune
+from hybridlib.runs.grids import paper_grid
 
 # expected GPU hours: the paper's Table 9 sums to ~41M pairs, 97% mMARCO; at batch 100 one epoch is
 # ~410k steps; on one A100 a base-size encoder does ~4-6 steps/s at 256 tokens -> ~20-30 h per run,
@@ -65,16 +65,6 @@ def preflight(preset: Preset) -> None:
         raise PaperResourceError(
             f"the paper preset needs hub resources that are not available{offline}:\n" + "\n".join(problems)
         )
-
-
-def paper_grid(preset: Preset) -> list:
-    """Backbone × strategy × seed fine-tuning configs of the paper's recipe (seed-major)."""
-    return [
-        finetune_config(preset, preset.protocol, alpha, seed, model=backbone)
-        for seed in preset.seeds
-        for backbone in preset.backbones or (preset.model,)
-        for alpha in MAIN_ALPHAS.values()
-    ]
 
 
 def run_paper(preset: Preset, on_done=None) -> list[dict]:

@@ -10,56 +10,13 @@ from pathlib import Path
 
 import torch
 
-from hybridlib.evaluation.suite import load_suite, suite_fingerprint
 from hybridlib.fileio import write_by_name
 from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
+from hybridlib.runs.configs import full_eval_tasks, partial_config, partial_data  # noqa: F401  (re-exported)
 from hybridlib.runs.store import cached_run, record_key
 from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, states_scorer, train_partial
-from hybridlib.train.protocols import ALL_PROTOCOLS, examples_fingerprint, training_examples
-from hybridlib.train.strategy import max_groups_for, run_identity
-
-
-def partial_config(
-    preset: Preset,
-    protocol: str,
-    alpha: float,
-    seed: int,
-    top_layers: int | None = None,
-    steps: int | None = None,
-    model: str | None = None,
-    train_max_len: int | None = None,
-    eval_tasks: tuple[str, ...] | None = None,
-    length_buckets: int = 1,
-) -> PartialFineTuneConfig:
-    """The partial fine-tuning config of a preset for one (protocol, α, seed); the keywords
-    override the preset's partial-track defaults (the scaling grid uses them)."""
-    return PartialFineTuneConfig(
-        *run_identity(preset, protocol, alpha, seed, model),
-        top_layers=preset.pft_top_layers if top_layers is None else top_layers,
-        steps=preset.pft_steps if steps is None else steps,
-        batch_size=preset.pft_batch,
-        lr=preset.ft_lr,
-        train_max_len=preset.pft_train_max_len if train_max_len is None else train_max_len,
-        train_max_groups=max_groups_for(preset, protocol),
-        eval_tasks=tuple(eval_tasks or preset.pft_eval_tasks or ALL_PROTOCOLS[protocol]),
-        length_buckets=length_buckets,
-    )
-
-
-def full_eval_tasks(preset: Preset, names: tuple[str, ...]) -> dict:
-    """Every query and candidate of the evaluation sets (no subsample), unless the preset keeps its
-    caps (``full_eval_uncapped`` false: the smoke preset)."""
-    if not preset.full_eval_uncapped:
-        return load_suite(preset, names)
-    return load_suite(preset.with_(max_queries=None, max_candidates=None), names)
-
-
-def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
-    """Fingerprints of the full evaluation sets and of this seed's training examples."""
-    ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives, seed=cfg.seed)
-    return {"eval": suite_fingerprint(full_eval_tasks(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
 
 
 def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False, show_progress: bool = True) -> dict:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hybridlib.data.ntrex import ntrex_data
 from hybridlib.evaluation.language_preference import language_preference, preference_summary
 from hybridlib.evaluation.scoring import embed_task
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
 from hybridlib.presets import Preset
+from hybridlib.runs.configs import head_data
 from hybridlib.runs.store import cached_run, config_dict
 
 SYSTEMS = ("encoder", "bm25", "transform", "head")
@@ -56,20 +58,37 @@ def _tasks(cfg: PreferenceConfig, preset: Preset) -> dict:
     return load_suite(p, cfg.datasets)
 
 
+def _transform_inputs(cfg: PreferenceConfig, preset: Preset):
+    """The transform run behind a ``transform`` system and the training examples it is fitted on."""
+    from hybridlib.runs.transform_runs import transform_config
+    from hybridlib.train.protocols import training_examples
+
+    tcfg = transform_config(cfg.transform, preset, "mlqa-test", cfg.model)
+    return tcfg, training_examples("mlqa-test", tcfg.train_max_groups)
+
+
+def preference_data(cfg: PreferenceConfig, preset: Preset, tasks: dict, head=None) -> dict[str, str]:
+    """Fingerprints of what a system's metrics read: the evaluated pools; for a transform, also the
+    training-side text it is fitted on and NTREX-128 (SHIFT / LIR), as its own transform record;
+    for a head, its training examples and (SHIFT / LIR heads) NTREX-128."""
+    if cfg.system == "transform":
+        from hybridlib.runs.transform_runs import transform_data
+
+        tcfg, examples = _transform_inputs(cfg, preset)
+        return transform_data(tcfg, tasks, examples, preset.ntrex_max_pairs)
+    data = {"eval": suite_fingerprint(tasks)}
+    if cfg.system == "head":
+        data["head"] = head_data(head, preset)["train"]
+        data |= ntrex_data(head.transform, preset.ntrex_max_pairs)
+    return data
+
+
 def run_language_preference(preset: Preset, cfg: PreferenceConfig, head=None, force: bool = False) -> dict:
     """Compute (or read) the per-query language-preference metrics of one system on XQuAD-R and MLQA-R.
 
     ``head``: the :class:`~hybridlib.runs.head_runs.HeadRunConfig` behind ``cfg.head``."""
     tasks = _tasks(cfg, preset)
-    data = {"eval": suite_fingerprint(tasks)}
-    if cfg.system == "head":
-        from hybridlib.runs.head_runs import head_data
-
-        data["head"] = head_data(head, preset)["train"]
-    if cfg.transform is not None or (cfg.head or {}).get("transform", "none").endswith("-ntrex"):
-        from hybridlib.data.ntrex import ntrex_fingerprint
-
-        data["fit"] = ntrex_fingerprint(preset.ntrex_max_pairs)
+    data = preference_data(cfg, preset, tasks, head)
 
     def compute():
         scorer_for, info = _scorer_for(cfg, preset, tasks, head)
@@ -95,11 +114,9 @@ def _scorer_for(cfg: PreferenceConfig, preset: Preset, tasks: dict, head):
         scorer_for, info = fit_head(head, preset)
         return scorer_for, {k: info[k] for k in ("model", "fingerprint", "layer")}
     if cfg.system == "transform":
-        from hybridlib.runs.transform_runs import transform_config, transform_scorer
-        from hybridlib.train.protocols import training_examples
+        from hybridlib.runs.transform_runs import transform_scorer
 
-        tcfg = transform_config(cfg.transform, preset, "mlqa-test", cfg.model)
-        examples = training_examples("mlqa-test", tcfg.train_max_groups)
+        tcfg, examples = _transform_inputs(cfg, preset)
         return transform_scorer(tcfg, tasks, examples, preset.ntrex_max_pairs)
     from hybridlib.models.encoding import encoder_for
 
@@ -108,4 +125,4 @@ def _scorer_for(cfg: PreferenceConfig, preset: Preset, tasks: dict, head):
     return (lambda task: embed_task(enc, task, layer)), info
 
 
-__all__ = ["PreferenceConfig", "SYSTEMS", "preference_config", "run_language_preference"]
+__all__ = ["PreferenceConfig", "SYSTEMS", "preference_config", "preference_data", "run_language_preference"]

@@ -172,7 +172,9 @@ def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as z:
         out = {k: z[k] for k in z.files}
     for k, v in out.items():
-        if v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
+        if k.endswith("rank_distance") and v.dtype.kind == "u":  # whole numbers stored compactly
+            out[k] = v.astype(np.float32)
+        elif v.dtype.kind == "U" and v.shape == (1,) and str(v[0]).startswith(IDS_REF):
             digest = str(v[0])[len(IDS_REF) :]
             ids = _read_ids(_ids_dir(subdir) / f"{digest}.npz")
             if ids is None or _ids_digest(ids) != digest:
@@ -198,13 +200,28 @@ def _read_ids(path: Path) -> np.ndarray | None:
         return None
 
 
+def whole_rank_distances(v: np.ndarray) -> np.ndarray | None:
+    """Rank distances (differences of 1-based ranks, :func:`hybridlib.evaluation.metrics.rank_distance`)
+    as the smallest unsigned integer type that holds them exactly, or ``None`` when they are not all
+    whole numbers in range (then they are kept as float32). Read back as float32 (:func:`_read_npz`):
+    the same values as the float32 storage of old, in ~20% fewer bytes."""
+    v = np.asarray(v)
+    if v.size == 0 or not np.all(np.isfinite(v)) or v.min() < 0 or v.max() >= 2**24 or np.any(v != np.round(v)):
+        return None
+    return v.astype(np.uint16 if v.max() < 2**16 else np.uint32)
+
+
 def _compact(arrays: dict[str, np.ndarray], subdir: str = "") -> dict[str, np.ndarray]:
-    """float16 metric values; query-id arrays (identical across runs of a task) stored once."""
+    """float16 metric values, whole-number rank distances as unsigned integers; query-id arrays
+    (identical across runs of a task) stored once."""
     out = {}
     for k, v in arrays.items():
         v = np.asarray(v)
-        if v.dtype.kind == "f":
-            v = v.astype(np.float32 if k.endswith("rank_distance") else np.float16)
+        if k.endswith("rank_distance") and v.dtype.kind in "fiu":
+            whole = whole_rank_distances(v)
+            v = whole if whole is not None else v.astype(np.float32)
+        elif v.dtype.kind == "f":
+            v = v.astype(np.float16)
         elif v.dtype.kind in "OUT":
             v = v.astype(str)
             digest = _ids_digest(v)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hybridlib.data.ntrex import ntrex_data
 from hybridlib.evaluation.scoring import embed_task
 from hybridlib.evaluation.suite import evaluate_suite, load_suite, suite_fingerprint
 from hybridlib.models.encoding import encoder_for
@@ -58,12 +59,9 @@ def transform_config(transform: str, preset: Preset, protocol: str = "mlqa-test"
 
 def transform_data(cfg: TransformConfig, tasks: dict, examples, ntrex_max_pairs: int | None = None) -> dict[str, str]:
     """Fingerprints of what a transform run reads (NTREX-128 too for SHIFT / LIR)."""
-    data = {"eval": suite_fingerprint(tasks), "train": examples_fingerprint(examples)}
-    if cfg.transform.endswith("-ntrex"):
-        from hybridlib.data.ntrex import ntrex_fingerprint
-
-        data["fit"] = ntrex_fingerprint(ntrex_max_pairs)
-    return data
+    return {"eval": suite_fingerprint(tasks), "train": examples_fingerprint(examples)} | ntrex_data(
+        cfg.transform, ntrex_max_pairs
+    )
 
 
 def stored_transform(transform: str, preset: Preset, protocol: str = "mlqa-test", model: str | None = None):

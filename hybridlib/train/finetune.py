@@ -13,15 +13,15 @@ saves the model (:mod:`hybridlib.train.distributed`). A GPU is used when there i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from hybridlib.train.configs import FineTuneConfig
 from hybridlib.train.distributed import is_main, world_size
 from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
 from hybridlib.train.samplers import SamplerFactory
-from hybridlib.train.strategy import TrainingRun, make_strategy
+from hybridlib.train.strategy import make_strategy
 
 DDP_TIMEOUT = 12 * 3600  # seconds; full-corpus MIRACL evaluation on rank 0 can take hours
 
@@ -32,28 +32,6 @@ def to_dataset(ex: pd.DataFrame):
     return Dataset.from_dict(
         {"anchor": ex.q_text.tolist(), "positive": ex.p_text.tolist(), "negative": ex.neg_text.tolist()}
     )
-
-
-@dataclass(frozen=True)
-class FineTuneConfig(TrainingRun):
-    steps: int = 20
-    batch_size: int = 16
-    lr: float = 3e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    freeze_embeddings: bool = True
-    cached_loss_mini_batch: int | None = None  # CachedMNRL for large batches in fixed memory
-    max_seq_length: int = 256
-    eval_every: int = 10
-    patience: int = 3
-    train_max_groups: int | None = None
-    negatives: str = "random"
-    val_max: int = 128
-    eval_tasks: tuple[str, ...] = ()
-    eval_max_queries: int | None = None
-    eval_max_candidates: int | None = None
-    threads: int = 2
-    extra: dict = field(default_factory=dict)
 
 
 def finetune(cfg: FineTuneConfig, out_dir: Path, tasks: dict) -> tuple[object, dict]:

@@ -8,26 +8,13 @@ zero-shot encoder); ``mlp`` is ``x + W2·gelu(W1·x)`` with ``W2 = 0`` at start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from torch import nn
 
+from hybridlib.train.configs import HeadConfig  # noqa: F401  (re-exported: the config of a head)
 from hybridlib.train.losses import info_nce
 from hybridlib.train.samplers import BatchComposer
-
-
-@dataclass(frozen=True)
-class HeadConfig:
-    kind: str = "linear"
-    steps: int = 300
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    scale: float = 20.0
-    eval_every: int = 25  # validation loss; the best step's weights are kept (early stopping)
-    patience: int = 4
 
 
 class Head(nn.Module):

@@ -23,9 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 import torch
@@ -34,55 +32,14 @@ from hybridlib.evaluation.scoring import DenseScorer
 from hybridlib.evaluation.suite import evaluate_suite
 from hybridlib.fileio import write_by_name
 from hybridlib.models.states import LayerStates, embed_buckets, embed_states, pad_states, top_layers
+from hybridlib.train.configs import PartialFineTuneConfig
 from hybridlib.train.finetune import to_dataset
 from hybridlib.train.losses import info_nce
 from hybridlib.train.protocols import check_no_leakage, drop_overlap, split_validation, training_examples
 from hybridlib.train.samplers import StrategyBatchSampler, validation_batches
-from hybridlib.train.strategy import TrainingRun, check_int, make_strategy
+from hybridlib.train.strategy import make_strategy
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PartialFineTuneConfig(TrainingRun):
-    """One partial fine-tuning run: everything that changes its result."""
-
-    top_layers: int = 2
-    steps: int = 300
-    batch_size: int = 32
-    lr: float = 3e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    scale: float = 20.0  # InfoNCE temperature 1/20 (MNRL's default; the paper states none)
-    train_max_len: int = 256  # tokens of training queries/passages (prompt included)
-    eval_max_len: int = 512  # tokens of evaluation texts (the model's max_seq_length)
-    state_dtype: str = "float16"
-    eval_every: int = 50
-    patience: int = 3
-    train_max_groups: int | None = None
-    negatives: str = "random"
-    val_max: int = 128
-    eval_tasks: tuple[str, ...] = ()
-    threads: int = 2
-    version: int = 1  # bumped when the training code changes what a config computes
-    length_buckets: int = (
-        1  # forward passes per training batch (models.states.embed_buckets); 1: each role padded alone
-    )
-
-    # fields added after records were stored: they enter a record's key only when set away from
-    # their default, so every record stored before them keeps its key (runs.store.config_dict)
-    KEY_OMITS_DEFAULT: ClassVar[tuple[str, ...]] = ("length_buckets",)
-
-    def __post_init__(self):
-        super().__post_init__()
-        for name in ("top_layers", "steps", "batch_size", "train_max_len", "eval_max_len", "length_buckets"):
-            check_int(getattr(self, name), f"PartialFineTuneConfig.{name}")
-        if self.top_layers < 1:
-            raise ValueError(f"PartialFineTuneConfig.top_layers must be >= 1, got {self.top_layers}")
-        if self.length_buckets < 1:
-            raise ValueError(f"PartialFineTuneConfig.length_buckets must be >= 1, got {self.length_buckets}")
-        if self.steps < 0 or self.batch_size < 2:
-            raise ValueError(f"steps must be >= 0 and batch_size >= 2, got {self.steps}, {self.batch_size}")
 
 
 def _param_groups(top, weight_decay: float) -> list[dict]:

@@ -137,6 +137,7 @@ def _hard_negatives(ex: pd.DataFrame, kind: str, seed: int) -> pd.Series:
     return neg
 
 
+_SEEDLESS: dict[tuple, pd.DataFrame] = {}
 _EXAMPLES: dict[tuple, pd.DataFrame] = {}
 
 
@@ -174,6 +175,17 @@ def _training_examples(
         ex = pd.concat([qa, mmarco_pairs(max_rows=max_groups or MMARCO_ROWS)], ignore_index=True)
         ex["passage_key"] = pd.factorize(ex.p_text.map(normalise))[0]
         return ex
+    ex = _seedless_pairs(protocol, max_groups, exclude_langs).copy()
+    ex["neg_text"] = _hard_negatives(ex, negatives, seed)
+    return ex
+
+
+def _seedless_pairs(protocol: str, max_groups: int | None, exclude_langs: tuple[str, ...]) -> pd.DataFrame:
+    """The pairs and passage keys of a protocol, the part of its examples no seed changes (memoised:
+    a grid's seeds share it; read-only, callers copy)."""
+    key = (protocol, max_groups, tuple(exclude_langs))
+    if key in _SEEDLESS:
+        return _SEEDLESS[key]
     if protocol == "mlqa-test":
         ex = _pairs_mlqa_test(max_groups)
     elif protocol in ("mlqa-r>xquad-r", "xquad-r>mlqa-r"):
@@ -184,7 +196,7 @@ def _training_examples(
         ex = ex[~ex.q_lang.isin(exclude_langs) & ~ex.p_lang.isin(exclude_langs)]
     ex = ex.reset_index(drop=True)
     ex["passage_key"] = pd.factorize(ex.p_text.map(normalise))[0]
-    ex["neg_text"] = _hard_negatives(ex, negatives, seed)
+    _SEEDLESS[key] = ex
     return ex
 
 

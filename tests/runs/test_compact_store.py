@@ -56,7 +56,7 @@ def test_balanced_pairs_are_dropped_and_their_cr_is_kept(tmp_path, monkeypatch):
     ids_files = set((tmp_path / "ids").glob("*.npz"))
 
     tasks, freed = compact_store.compact_record(tmp_path / "k" / f"{a['config_hash']}.json")
-    assert tasks == ["t"] and freed > 0
+    assert tasks == ["t per-pair arrays"] and freed > 0
     assert compact_store.compact_record(tmp_path / "k" / f"{b['config_hash']}.json") == ([], 0), (
         "unbalanced pairs (MLQA-R) must keep their per-pair arrays: the per-query means do not give their Cr"
     )
@@ -80,3 +80,40 @@ def test_a_mismatch_between_pairs_and_queries_is_an_error(tmp_path, monkeypatch)
     rec = cached_run("k", {"run": 1}, lambda: ({}, arrays, {}), {"eval": "x"})
     with pytest.raises(ValueError, match="Cr mAP from pairs"):
         compact_store.compact_record(tmp_path / "k" / f"{rec['config_hash']}.json")
+
+
+def test_float_rank_distances_of_old_records_become_integers_read_back_identical(tmp_path, monkeypatch):
+    """Records stored before whole-number rank distances were recognised hold them as float32: the
+    compaction stores them as uint16, and reading gives the same float32 values in fewer bytes."""
+    from hybridlib.fileio import read_json, write_json, write_npz
+    from hybridlib.runs.store import file_sha256
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    rng = np.random.default_rng(2)
+    rd = rng.integers(0, 13_000, 5_000).astype(np.float64)
+    rec = cached_run(
+        "k", {"run": "rd"}, lambda: ({}, {"t/multi/rank_distance": rd, "t/multi/mAP": rd / 13_000}, {}), {"eval": "x"}
+    )
+    js = tmp_path / "k" / f"{rec['config_hash']}.json"
+    npz = js.with_suffix(".npz")
+    with np.load(npz) as z:
+        assert z["t/multi/rank_distance"].dtype == np.uint16, "a new record stores whole rank distances as integers"
+        old = {k: z[k] for k in z.files}
+    write_npz(npz, **old | {"t/multi/rank_distance": rd.astype(np.float32)})  # as the store used to write it
+    write_json(js, {**read_json(js), "arrays_sha256": file_sha256(npz)})
+    before, size = arrays_of(read_json(js)), npz.stat().st_size
+
+    changed, freed = compact_store.compact_record(js)
+    assert changed == ["t/multi/rank_distance as integers"] and freed > 0 and npz.stat().st_size < size
+    after = arrays_of(read_json(js))
+    assert after["t/multi/rank_distance"].dtype == np.float32
+    assert np.array_equal(after["t/multi/rank_distance"], before["t/multi/rank_distance"]), "values changed"
+    assert compact_store.compact_record(js) == ([], 0), "a compacted record is left alone"
+
+
+def test_rank_distances_that_are_not_whole_numbers_stay_float():
+    from hybridlib.runs.store import whole_rank_distances
+
+    assert whole_rank_distances(np.array([0.0, 3.0, 70_000.0])).dtype == np.uint32
+    for bad in ([0.5, 1.0], [-1.0, 2.0], [np.nan, 1.0], []):
+        assert whole_rank_distances(np.array(bad)) is None, f"{bad} must stay float32"

@@ -124,3 +124,49 @@ def test_status_estimate_scales_runs_of_the_same_blocks_to_the_step_count():
     got = grids.estimate_missing_seconds([], missing, [bridge])
     assert got == 2 * (300 / 0.1 + 500.0), f"expected 2 x (3000 s training + 500 s evaluation), got {got}"
     assert grids.estimate_missing_seconds([], missing, []) is None, "nothing stored to estimate from"
+
+
+READING_CODE = """
+import sys
+from hybridlib.presets import get_preset
+from hybridlib.runs import grids
+
+smoke = get_preset("smoke")
+configs = (
+    grids.alpha_grid(smoke) + grids.scaling_grid(smoke) + grids.neutrality_grid(smoke) + grids.partial_grid(smoke)
+    + grids.every_block_grid(smoke) + grids.bridge_grid(smoke) + grids.scaling_ft_grid(smoke)
+    + grids.paper_grid(get_preset("paper-smoke"))
+)
+grids.preference_grid(smoke)
+wanted = grids.main_grid(smoke, ["mlqa-test"]) + grids.partial_grid(smoke)[:2]
+stored, missing = grids.split_grid(wanted, smoke)
+assert not stored and missing == wanted, (len(stored), len(missing))
+training = [m for m in sys.modules if m == "torch" or m.startswith(("sentence_transformers", "transformers"))
+            or m in ("hybridlib.runs.head_runs", "hybridlib.runs.partial_runs", "hybridlib.runs.finetune_runs",
+                     "hybridlib.runs.executor", "hybridlib.train.head", "hybridlib.train.partial")]
+assert not training, f"reading grids imported training code: {sorted(training)[:8]}"
+"""
+
+
+def test_reading_grids_never_imports_torch_or_a_runner(tmp_path):
+    """Listing every grid and reading which runs are stored (an empty store here) imports neither
+    torch nor any runner: reading results cannot start a run (issue 36)."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"HYBRIDLIB_RESULTS": str(tmp_path / "results")}
+    done = subprocess.run([sys.executable, "-c", READING_CODE], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_grids_hold_no_way_to_run_and_the_executor_rejects_a_non_config():
+    """Computing lives in runs.executor alone; a config of no known kind is refused by name."""
+    import pytest
+
+    from hybridlib.runs import executor
+
+    for name in ("run_grid", "run_config", "evidence_tracks"):
+        assert not hasattr(grids, name), f"grids.{name} exists: the reading module can train"
+    with pytest.raises(TypeError, match="dict is not a run config"):
+        executor.run_config({"alpha": 0.5}, get_preset("smoke"))

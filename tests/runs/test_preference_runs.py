@@ -29,3 +29,28 @@ def test_grid_covers_every_training_free_system_and_each_head():
     heads = [lab for lab in labels if lab.endswith("(head)")]
     assert len(heads) == 3 * len(p.seeds), "every seed of each strategy's head"
     assert len(set(map(str, (config_dict(c) for c, _ in grids.preference_grid(p))))) == len(labels), "no duplicates"
+
+
+def test_data_fingerprints_name_what_each_system_is_fitted_on():
+    """A transform's metrics depend on the training-side text it is fitted on (and NTREX-128 for
+    SHIFT / LIR alone): its key names them, as its transform record's does; a head's key names its
+    training examples, NTREX only under SHIFT / LIR (mended: every transform used to name NTREX and
+    none named its training text)."""
+    from hybridlib.evaluation.suite import load_suite
+    from hybridlib.runs.preference_runs import preference_data
+
+    p = get_preset("smoke")
+    tasks = load_suite(p, ("xquad-r", "mlqa-r"))
+    data = {
+        t: preference_data(preference_config(p, "transform", transform=t), p, tasks)
+        for t in ("center-train", "shift-ntrex")
+    }
+    assert set(data["center-train"]) == {"eval", "train"}, data["center-train"]
+    assert set(data["shift-ntrex"]) == {"eval", "train", "fit"}, data["shift-ntrex"]
+    heads = {h.transform: h for _, h in grids.preference_grid(p) if h is not None} | {
+        h.transform: h for h in grids.neutrality_grid(p)[:12]
+    }
+    for transform, fit in (("none", False), ("shift-ntrex", True), ("lir-ntrex", True), ("center-train", False)):
+        head = heads[transform]
+        d = preference_data(preference_config(p, "head", head=head), p, tasks, head)
+        assert {"eval", "head"} <= set(d) and ("fit" in d) == fit, (transform, d)
