@@ -51,11 +51,11 @@ from hybridlib.analysis.scorecard import MIRACL_OVERLAP, scorecard, strategy_sam
 from hybridlib.notebook.plots import STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
-from hybridlib.runs import grids
+from hybridlib.runs import executor
 from hybridlib.runs.baselines import run_baseline
 
 P = get_preset(preset)
-tracks = grids.evidence_tracks(P, protocol, needs="miracl-pooled")  # primary first; the head track always
+tracks = executor.evidence_tracks(P, protocol, needs="miracl-pooled")  # primary first; the head track always
 primary = next(iter(tracks))
 base = {"zero-shot": run_baseline("dense", P, P.model), "BM25": run_baseline("bm25", P)}
 order = ["X-X-mono", "X-Y", "Hybrid"]
@@ -90,7 +90,7 @@ recall.round(4)
 
 # %%
 if P.protocol == "paper":
-    for name, recs in grids.evidence_tracks(P, protocol, needs="miracl-full").items():
+    for name, recs in executor.evidence_tracks(P, protocol, needs="miracl-full").items():
         model = paper_model_of(name.removeprefix("paper recipe: "))
         if name.startswith("paper recipe") and model:
             for metric in ("nDCG@10", "R@100"):
