@@ -56,14 +56,14 @@ from hybridlib.notebook.plots import effect_figure, learning_curve_figure, level
 from hybridlib.notebook.report import record
 from hybridlib.notebook.study import variant_name
 from hybridlib.presets import get_preset
-from hybridlib.runs import grids
+from hybridlib.runs import executor, grids
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
 
 P = get_preset(preset)
 slug = protocol.replace(">", "-to-")
 cross_dataset = protocol in CROSS_DATASET_PROTOCOLS  # the bridge and the 20-step runs train on mlqa-test only
-tracks = grids.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
+tracks = executor.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
 head = tracks["head"]
 partial_configs = [c for c in grids.partial_grid(P, [protocol]) if c.steps > 0]
 partial, partial_missing = grids.stored_grid(partial_configs, P)
@@ -152,7 +152,7 @@ bridge_configs = grids.bridge_grid(P)  # the first two seeds (the first one on t
 if cross_dataset:
     bridge_configs = []
 if P.notebooks_compute:
-    grids.run_grid(bridge_configs, P, "bridge")
+    executor.run_grid(bridge_configs, P, "bridge")
 bridge, bridge_missing = grids.stored_grid(bridge_configs, P)
 bridge_means, bridge_order = bridge_table(bridge)
 print(f"bridge: {len(bridge)} runs stored, {bridge_missing} not yet run"
@@ -180,7 +180,7 @@ bridge_diffs.round(4) if len(bridge_diffs) else print("no two ways of training h
 # %%
 every_configs = grids.every_block_grid(P, [protocol]) if cross_dataset else []
 if P.notebooks_compute:
-    grids.run_grid(every_configs, P, "every block")
+    executor.run_grid(every_configs, P, "every block")
 every, every_missing = grids.stored_grid(every_configs, P)
 print(f"every block, 300 steps: {len(every)} runs stored, {every_missing} not yet run"
       + ("" if cross_dataset else " (this grid trains on the cross-dataset protocols: see notebooks/variants/)"))

@@ -38,7 +38,7 @@ from hybridlib.analysis.tables import per_language_vs_paper, table1
 from hybridlib.notebook.plots import rank_distance_figure, STRATEGY_COLORS, plt, save
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
-from hybridlib.runs import grids
+from hybridlib.runs import executor, grids
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.runs.bias_runs import run_answer_ranks
 from hybridlib.runs.store import arrays_of, list_runs
@@ -46,7 +46,7 @@ from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.train.protocols import PROTOCOLS
 
 P = get_preset(preset)
-tracks = grids.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
+tracks = executor.evidence_tracks(P, protocol)  # primary first: paper recipe (paper preset), partial, head
 head = tracks["head"]
 primary = next(iter(tracks))
 records = tracks[primary]

@@ -28,7 +28,7 @@ preset = "cpu"
 
 # %%
 
-from hybridlib.runs import grids
+from hybridlib.runs import executor, grids
 from hybridlib.notebook.plots import plt, save
 from hybridlib.presets import get_preset
 from hybridlib.train.protocols import PROTOCOLS
@@ -36,7 +36,7 @@ from hybridlib.notebook.report import record
 from hybridlib.analysis.tables import alpha_curve, alpha_trend
 
 P = get_preset(preset)
-records = grids.run_grid(grids.alpha_grid(P), P, "α grid")
+records = executor.run_grid(grids.alpha_grid(P), P, "α grid")
 print(f"{len(records)} runs: {len(PROTOCOLS)} protocols × {len(set(P.alphas) | {0.0, 0.5, 1.0})} α × {len(P.seeds)} seeds")
 
 # %%
@@ -105,7 +105,7 @@ describe_trend(trend, "head track")
 # %%
 partial_configs = grids.partial_grid(P, ["mlqa-test"], alphas=P.alphas, seeds=P.seeds[:3], reference=False)
 if P.notebooks_compute:  # smoke trains its tiny grid (notebook 03 made most of it)
-    grids.run_grid(partial_configs, P, "partial α grid")
+    executor.run_grid(partial_configs, P, "partial α grid")
 partial, partial_missing = grids.stored_grid(partial_configs, P)
 partial_curve = alpha_curve(partial) if partial else None
 print(f"partial track: {len(partial)} runs stored, {partial_missing} of the α grid not yet run; "

@@ -61,13 +61,13 @@ from hybridlib.models.registry import depth_family_params, parse_name
 from hybridlib.notebook.plots import hybrid_minus_best_figure, save, scaling_figure, tradeoff_figure
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
-from hybridlib.runs import grids
+from hybridlib.runs import executor, grids
 from hybridlib.runs.baselines import run_baseline
 
 P = get_preset(preset)
 configs = grids.scaling_ft_grid(P, seeds=seeds)
 if P.notebooks_compute:  # the smoke preset trains its tiny grid here; other presets only read
-    grids.run_grid(configs, P, "scaling ft")
+    executor.run_grid(configs, P, "scaling ft")
 stored, missing = grids.stored_grid(configs, P)
 references = [r for r in stored if r["config"]["steps"] == 0]
 trained = [r for r in stored if r["config"]["steps"] > 0]

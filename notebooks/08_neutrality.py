@@ -50,7 +50,7 @@ seeds = None  # None: the extension seeds of the preset; e.g. [0] for a quick lo
 import pandas as pd
 from IPython.display import display
 
-from hybridlib.runs import grids
+from hybridlib.runs import executor, grids
 from hybridlib.analysis.aggregate import group_by_strategy, per_query, summary_frame
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.runs.transform_runs import run_transform_only, stored_transform
@@ -65,9 +65,9 @@ from hybridlib.runs.preference_runs import run_language_preference
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)}")
-main = grids.run_grid(grids.main_grid(P, ["mlqa-test"]), P, "main grid")
+main = executor.run_grid(grids.main_grid(P, ["mlqa-test"]), P, "main grid")
 if P.notebooks_compute:
-    combo = grids.run_grid(grids.neutrality_grid(P, seeds), P, "transform + head")
+    combo = executor.run_grid(grids.neutrality_grid(P, seeds), P, "transform + head")
 else:  # read what is stored; the rest is made by `python scripts/run_experiments.py neutrality`
     combo, combo_missing = grids.stored_grid(grids.neutrality_grid(P, seeds), P)
     print(f"transform + head: {len(combo)} runs stored, {combo_missing} not yet run")

@@ -1,12 +1,16 @@
 """Store what the records hold in fewer bytes, exactly: drop per-(query, target) Cr arrays that the
 per-query arrays already determine, and store whole-number rank distances as integers.
 
-    python scripts/compact_store.py [--dry-run]
+    python scripts/compact_store.py [--dry-run] [--prune-scaling-heads cpu]
 
 Rank distances are differences of ranks, whole numbers; records stored before the store knew it hold
 them as float32. They are rewritten as the smallest unsigned integer type that holds them
 (:func:`hybridlib.runs.store.whole_rank_distances`), read back as the identical float32 values: ~20%
 fewer bytes for the largest array of a LAReQA record.
+
+``--prune-scaling-heads PRESET`` also drops what no analysis reads: the MLQA-R per-query arrays of the
+head-track depth-scaling grid (notebook 07 reads their summaries only; 3 MB of 90 records). The
+JSON keeps every summary and names what was pruned; reading a pruned array is an error that says so.
 
 When every ordered language pair of a LAReQA task holds the same questions (XQuAD-R: every
 question in every language), the tables' Cr, the mean over ordered pairs, equals the macro over
@@ -92,6 +96,32 @@ def compact_record(js: Path, dry_run: bool = False) -> tuple[list[str], int]:
     return changed, before - npz.stat().st_size
 
 
+SCALING_HEADS_WHY = (
+    "per-query arrays of the head-track depth-scaling grid (grids.scaling_grid): notebook 07 reads "
+    "only their summaries; heads retrain in about a minute, deterministically"
+)
+
+
+def prune_record(js: Path, tasks: list[str], why: str, dry_run: bool = False) -> int:
+    """Drop a record's per-query arrays of ``tasks`` that no analysis reads; its JSON keeps the
+    summaries and says what was pruned and why (``pruned_arrays``), and reading a pruned array is
+    an error saying so (:class:`hybridlib.runs.store.PrunedArrays`). Returns the bytes saved."""
+    record = read_json(js)
+    arrays = dict(arrays_of(record))
+    kept = {k: v for k, v in arrays.items() if k.split("/", 1)[0] not in tasks}
+    if len(kept) == len(arrays) or dry_run:
+        return 0
+    npz = js.with_suffix(".npz")
+    before = npz.stat().st_size
+    write_npz(npz, **_compact(kept))
+    pruned = sorted(set(record.get("pruned_arrays", {}).get("tasks", [])) | set(tasks))
+    write_json(js, {**record, "arrays_sha256": file_sha256(npz), "pruned_arrays": {"tasks": pruned, "why": why}})
+    after = arrays_of(read_json(js))
+    for k, v in kept.items():
+        assert after[k].dtype == v.dtype and np.array_equal(after[k], v), f"{js}: array {k} changed"
+    return before - npz.stat().st_size
+
+
 def referenced_ids(root: Path) -> set[str]:
     """Digests of the query-id files any stored record points to."""
     out = set()
@@ -109,9 +139,24 @@ def referenced_ids(root: Path) -> set[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dry-run", action="store_true", help="check and list, change nothing")
+    ap.add_argument(
+        "--prune-scaling-heads", metavar="PRESET", help="also drop the MLQA-R arrays of the head-track scaling grid"
+    )
     args = ap.parse_args()
     root = results_dir()
     n, saved = 0, 0
+    if args.prune_scaling_heads:
+        from hybridlib.presets import get_preset
+        from hybridlib.runs.grids import scaling_grid, split_grid
+
+        preset = get_preset(args.prune_scaling_heads)
+        records, _ = split_grid(scaling_grid(preset), preset)
+        for r in records:
+            js = root / preset.results_subdir / "head" / f"{r['config_hash']}.json"
+            freed = prune_record(js, ["mlqa-r"], SCALING_HEADS_WHY, args.dry_run)
+            n, saved = n + bool(freed), saved + freed
+        print(f"{n} of {len(records)} scaling-grid head records pruned of their MLQA-R arrays ({saved / 1e6:.1f} MB)")
+        n, saved = 0, 0
     for js in sorted(root.glob("*/*.json")):
         if js.parent.name == "ids":
             continue

@@ -149,6 +149,24 @@ def _ids_dir(subdir: str = "") -> Path:
 _ARRAYS: dict[tuple, dict[str, np.ndarray]] = {}
 
 
+class PrunedArrays(dict):
+    """A record's arrays after :func:`scripts.compact_store.prune_record` dropped tasks no analysis
+    reads (the JSON keeps their summaries): asking for a dropped array is a ``KeyError`` that says so
+    and how to get it back."""
+
+    def __init__(self, arrays: dict, pruned: dict, where: str):
+        super().__init__(arrays)
+        self.pruned, self.where = pruned, where
+
+    def __missing__(self, key: str):
+        if key.split("/", 1)[0] in self.pruned.get("tasks", ()):
+            raise KeyError(
+                f"{key}: pruned from {self.where} ({self.pruned.get('why', 'unread')}; the summary is kept); "
+                "rerun the run with force=True to store it again"
+            )
+        raise KeyError(key)
+
+
 def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
     """The per-query arrays stored beside a run record (query-id arrays resolved), verified.
 
@@ -158,14 +176,18 @@ def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
         st = npz.stat()
         key = (str(npz), st.st_size, st.st_mtime_ns, record.get("arrays_sha256"))
         if key in _ARRAYS:
-            return dict(_ARRAYS[key])
+            return _with_pruned(record, _ARRAYS[key], npz)
     if not verify(record, subdir):
         raise StaleRecordError(
             f"{npz}: missing or does not match the SHA-256 named by {npz.with_suffix('.json').name}; "
             "rerun the run (scripts/run_experiments.py) to rebuild it"
         )
     _ARRAYS[key] = _read_npz(npz, subdir)
-    return dict(_ARRAYS[key])
+    return _with_pruned(record, _ARRAYS[key], npz)
+
+
+def _with_pruned(record: dict, arrays: dict, npz: Path) -> dict[str, np.ndarray]:
+    return PrunedArrays(arrays, record["pruned_arrays"], npz.name) if record.get("pruned_arrays") else dict(arrays)
 
 
 def _read_npz(path: Path, subdir: str = "") -> dict[str, np.ndarray]:

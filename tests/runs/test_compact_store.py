@@ -117,3 +117,26 @@ def test_rank_distances_that_are_not_whole_numbers_stay_float():
     assert whole_rank_distances(np.array([0.0, 3.0, 70_000.0])).dtype == np.uint32
     for bad in ([0.5, 1.0], [-1.0, 2.0], [np.nan, 1.0], []):
         assert whole_rank_distances(np.array(bad)) is None, f"{bad} must stay float32"
+
+
+def test_a_pruned_task_keeps_its_summary_and_reading_its_arrays_says_it_was_pruned(tmp_path, monkeypatch):
+    from hybridlib.fileio import read_json
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    arrays = {"a/multi/mAP": np.linspace(0, 1, 50), "b/multi/mAP": np.linspace(1, 0, 50)}
+    summary = {"a": {"summary": {"Mul_mAP": 0.5}}, "b": {"summary": {"Mul_mAP": 0.5}}}
+    rec = cached_run("k", {"run": "prune"}, lambda: (summary, arrays, {}), {"eval": "x"})
+    js = tmp_path / "k" / f"{rec['config_hash']}.json"
+    before = arrays_of(rec)
+
+    assert compact_store.prune_record(js, ["b"], "unread here") > 0
+    after_record = read_json(js)
+    assert after_record["results"] == rec["results"], "summaries must be kept"
+    assert after_record["pruned_arrays"] == {"tasks": ["b"], "why": "unread here"}
+    after = arrays_of(after_record)  # verifies the new digest
+    assert np.array_equal(after["a/multi/mAP"], before["a/multi/mAP"]) and "b/multi/mAP" not in after
+    with pytest.raises(KeyError, match="pruned from .*unread here.*force=True"):
+        after["b/multi/mAP"]
+    with pytest.raises(KeyError, match="^'c/x'$"):
+        after["c/x"]  # not pruned, merely absent: the plain KeyError
+    assert compact_store.prune_record(js, ["b"], "unread here") == 0, "pruning twice changes nothing"
