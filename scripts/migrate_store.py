@@ -33,11 +33,11 @@ from hybridlib.runs.head_runs import HeadRunConfig, head_data
 from hybridlib.runs.partial_runs import partial_data
 from hybridlib.runs.preference_runs import PreferenceConfig, preference_data
 from hybridlib.runs.store import STORE_FORMAT, _read_npz, arrays_of, file_sha256, record_key, verify
-from hybridlib.runs.transform_runs import TransformConfig
+from hybridlib.runs.transform_runs import TransformConfig, transform_data
 from hybridlib.train.finetune import FineTuneConfig
 from hybridlib.train.head import HeadConfig
 from hybridlib.train.partial import PartialFineTuneConfig
-from hybridlib.train.protocols import examples_fingerprint, training_examples
+from hybridlib.train.protocols import training_examples
 
 
 def _tuples(d: dict) -> dict:
@@ -70,7 +70,7 @@ def data_of(kind: str, c: dict) -> dict[str, str]:
         cfg = TransformConfig(**_tuples(c))
         p = preset.with_(max_queries=cfg.max_queries, max_candidates=cfg.max_candidates)
         ex = training_examples(cfg.fit_protocol, cfg.train_max_groups)
-        return {"eval": suite_fingerprint(load_suite(p, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
+        return transform_data(cfg, load_suite(p, cfg.eval_tasks), ex, preset.ntrex_max_pairs)  # NTREX too
     if kind == "partial-ft":
         return partial_data(PartialFineTuneConfig(**_tuples(c)), preset)
     if kind == "language-preference":
