@@ -84,6 +84,9 @@ class Preset:
     # NTREX-128 pairs per language fitting SHIFT / LIR (of 1,997; None: all): a mean offset from 500 pairs
     # has a standard error ~1/22 of the spread, and encoding all 4 x 11 x 1,997 texts costs ~30 min here
     ntrex_max_pairs: int | None = 500
+    # seeds (the first n extension seeds) of SHIFT / LIR combined with each head: 3 seeds add ~3.3 MB
+    # of per-query arrays to results/, 5 would add ~6 MB (budget in docs/design.md)
+    shift_lir_n_seeds: int = 3
     notebooks_compute: bool = False  # notebooks compute the runs they show when missing (smoke: tiny, seconds)
     backbones: tuple[str, ...] = ()  # paper preset: the paper's backbones, loaded from the hub by name
     protocol: str = "mlqa-test"  # the main training protocol

@@ -18,6 +18,7 @@ from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
+from hybridlib.analysis.regimes import claim_agreement, versus_untrained
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
 from hybridlib.analysis.tables import table1
@@ -26,6 +27,7 @@ from hybridlib.notebook.plots import effect_figure, figure_path, save
 from hybridlib.paths import REPO, results_dir
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
+from hybridlib.runs.baselines import run_baseline
 from hybridlib.runs.store import list_runs
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
@@ -210,6 +212,67 @@ def bridge_section(P, n_boot: int) -> list[str]:
     ]
 
 
+def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
+    """The paper's regime (every block trained, as many steps as the partial track) beside the partial
+    track (top 2 blocks) on each cross-dataset protocol once every strategy has an every-block run:
+    levels against the untrained encoder, the pairwise differences and the claims under both regimes,
+    and one sentence for the summary: does the cheap track predict the full one?"""
+    zero = run_baseline("dense", P, P.model, compute=False)
+    out, sentences = [], []
+    for protocol in CROSS_DATASET_PROTOCOLS:
+        every, missing = grids.stored_grid(grids.every_block_grid(P, [protocol]), P)
+        partial, _ = grids.stored_grid([c for c in grids.partial_grid(P, [protocol]) if c.steps > 0], P)
+        if not (grids.has_every_strategy(every) and grids.has_every_strategy(partial)):
+            continue
+        test = protocol.split(">")[1]
+        seeds = {s: len(rs) for s, rs in group_by_strategy(every).items()}
+        diffs = bridge_differences(every + partial, P.results_subdir, n_boot=n_boot)
+        regimes = {"every block": every, "top 2 blocks": partial}
+        claims = {k: claims_table(r, protocol, (test,), P.results_subdir, n_boot=n_boot) for k, r in regimes.items()}
+        agree = claim_agreement(claims)
+        both = diffs[diffs.agreement.isin(["agree", "disagree"])]
+        n_same = int((both.agreement == "agree").sum())
+        claims_both = agree[agree.agreement.isin(["agree", "disagree"])]
+        sentences.append(
+            f"{protocol} (every block: {', '.join(f'{s} {n}' for s, n in seeds.items())} seeds): of the "
+            f"{len(diffs)} pairwise differences, {len(both)} are resolved under both regimes and {n_same} of those "
+            f"have the same sign; of the {len(agree)} claims, {len(claims_both)} are resolved under both and "
+            f"{int((claims_both.agreement == 'agree').sum())} of those get the same verdict"
+        )
+        levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
+        out += [
+            f"### {protocol}: every block against the top 2 blocks",
+            "",
+            f"{len(every)} every-block runs stored ({missing} not yet run); seeds per strategy {seeds}. "
+            "Made by `python scripts/run_experiments.py every-block`; notebook 03's variant "
+            f"`notebooks/variants/03_main_results__{protocol.replace('>', '-to-')}.ipynb`.",
+            "",
+            levels.round(4).to_markdown(index=False) if len(levels) else "(untrained baseline not stored)",
+            "",
+            "Pairwise differences under both regimes (mAP, 95% two-level bootstrap CIs):",
+            "",
+            diffs.round(4).to_markdown(index=False),
+            "",
+            "The paper's claims under both regimes (one Holm family per regime):",
+            "",
+            agree.round(4).to_markdown(index=False),
+            "",
+        ]
+    if not out:
+        return [], ""
+    head = [
+        "## Every block trained (the paper's regime) against the partial track",
+        "",
+        "Every encoder block trained (embeddings frozen) with the partial track's recipe: 300 steps, batch 32, "
+        "the same validation batches, early stopping and seeds, on the cross-dataset protocols.",
+        "",
+    ]
+    sentence = (
+        "Does the cheap track (top 2 blocks) predict the paper's regime (every block)? " + "; ".join(sentences) + "."
+    )
+    return head + [sentence, ""] + out, sentence
+
+
 def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
     """Rank distance beside LPR, MRC and the top-1 decomposition on XQuAD-R (head track: the track
     whose runs all carry the metrics), and one sentence for the summary: which metrics agree."""
@@ -303,6 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.protocol == P.protocol:
         out += cross_section(P, args.n_boot, tallies)
     out += bridge_section(P, args.n_boot)
+    every_lines, every_sentence = every_block_section(P, args.n_boot) if args.protocol == P.protocol else ([], "")
+    out += every_lines
     bias_lines, bias_sentence = bias_section(P, head, args.n_boot)
     out += bias_lines
     primary_name, primary = next(iter(tracks.items()))
@@ -311,7 +376,11 @@ def main(argv: list[str] | None = None) -> None:
     save(effect_figure(effects, f"{primary_name}, protocol {args.protocol}: effects with 95% CIs"), figure, P.name)
     figure_rel = figure_path(figure, P.name).relative_to(REPO).as_posix()
     out = (
-        head_line + summary_section(tallies, effects, figure_rel) + ([bias_sentence, ""] if bias_sentence else []) + out
+        head_line
+        + summary_section(tallies, effects, figure_rel)
+        + ([bias_sentence, ""] if bias_sentence else [])
+        + ([every_sentence, ""] if every_sentence else [])
+        + out
     )
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]
     out += [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -93,3 +95,29 @@ def test_an_empty_store_is_an_error_naming_the_store_and_the_command(tmp_path, m
     with pytest.raises(SystemExit, match=r"no track of preset 'smoke' .*scripts/run_experiments.py head-grid partial"):
         make_report().main(["--preset", "smoke"])
     assert report.read_bytes() == before, "REPORT.md must not be overwritten from an empty store"
+
+
+def test_every_block_section_is_empty_until_a_protocol_has_every_strategy(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    assert make_report().every_block_section(get_preset("smoke"), 50) == ([], ""), "no stored every-block runs"
+
+
+def test_every_block_section_finds_two_identical_regimes_agreeing_wherever_both_resolve(records, monkeypatch):
+    mr = make_report()
+    as_blocks = {k: [{**r, "config": {**r["config"], "top_layers": k}} for r in records] for k in (12, 2)}
+    protocol = "synthetic>xquad-r"  # trained elsewhere, tested on the planted XQuAD-R (no unseen languages)
+    monkeypatch.setattr(mr.grids, "every_block_grid", lambda p, protocols: [SimpleNamespace(top_layers=12, steps=1)])
+    monkeypatch.setattr(mr.grids, "partial_grid", lambda p, protocols: [SimpleNamespace(top_layers=2, steps=1)])
+    monkeypatch.setattr(mr.grids, "stored_grid", lambda configs, p: (as_blocks[configs[0].top_layers], 0))
+    monkeypatch.setattr(mr, "run_baseline", lambda *a, **k: {"results": {"xquad-r": {"summary": {"Mo_mAP": 0.9}}}})
+    monkeypatch.setattr(mr, "CROSS_DATASET_PROTOCOLS", (protocol,))
+    lines, sentence = mr.every_block_section(get_preset("cpu"), 200)
+    text = "\n".join(lines)
+    assert text.startswith("## Every block trained") and f"### {protocol}: every block against the top 2 blocks" in text
+    assert "seeds per strategy {'X-X-mono': 3, 'X-Y': 3, 'Hybrid': 3}" in text
+    # the same runs under both names: every difference resolved under both has the same sign, every claim
+    # resolved under both the same verdict, and the sentence says so with the counts
+    m = re.search(r"(\d+) are resolved under both regimes and (\d+) of those have the same sign", sentence)
+    assert m and m.group(1) == m.group(2) and int(m.group(1)) > 0, sentence
+    m = re.search(r"(\d+) are resolved under both and (\d+) of those get the same verdict", sentence)
+    assert m and m.group(1) == m.group(2) and int(m.group(1)) > 0, sentence

@@ -106,6 +106,7 @@ def test_05_miracl(run):
     assert set(v["mean_ndcg10"]) == {"X-X-mono", "X-Y", "Hybrid", "zero-shot"}
     assert v["mde_pooled"] >= 0, "a minimum detectable difference is reported (NaN fails)"
     assert v["n_effects"] == 2 * 3, "nDCG@10 and R@100 x three comparisons"
+    assert v["published_me5_langs"] == 6, "mE5-small's published MIRACL figures are shown for the six languages"
 
 
 def test_06_alpha_sweep(run):
@@ -126,6 +127,7 @@ def test_07_scaling_lowres(run):
     assert v["n_block_orders"] == 3, "at L2 every block and the top block both have three strategies: an order per cell"
     assert v["n_block_diffs"] == 2 * 3, "Hybrid - best single per variant (top block, every block) on three cells"
     assert v["mdd_macro"] >= 0, "a minimum detectable difference is reported (NaN or None fails)"
+    assert v["published_me5_langs"] == 6, "mE5-small's published MIRACL figures beside the untrained full-depth model"
 
 
 def test_08_neutrality(run):

@@ -77,6 +77,29 @@ def peers_miracl() -> pd.DataFrame:
     return pd.read_csv(data_dir() / "paper" / "peers_miracl.csv")
 
 
+PUBLISHED_POOLS = ("full corpus", "MTEB hard-negative pool")
+
+
+def published_me5_miracl() -> pd.DataFrame:
+    """multilingual-e5-small's published MIRACL dev nDCG@10 and R@100 (MTEB results), one row per
+    language and metric, each with the pool it was measured on (``full corpus`` or the ``MTEB
+    hard-negative pool``; see ``data/paper/README.md``). Not the paper's numbers, and not on the
+    study's pools: reference points, labelled as such."""
+    path = data_dir() / "paper" / "me5_small_miracl_mteb.csv"
+    df = pd.read_csv(path, dtype={"lang": str})
+    need = ("system", "lang", "metric", "value", "pool", "queries", "documents", "training_on_miracl", "source")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: lacks columns {missing}")
+    bad = sorted(set(df["pool"]) - set(PUBLISHED_POOLS))
+    if bad:
+        raise ValueError(f"{path}: unknown pool names {bad} (expected one of {PUBLISHED_POOLS})")
+    if not df["value"].between(0, 1).all():
+        row = int((~df["value"].between(0, 1)).idxmax())
+        raise ValueError(f"{path}: row {row + 2} has value {df.loc[row, 'value']!r} outside [0, 1]")
+    return df
+
+
 def paper_training_data() -> pd.DataFrame:
     """The paper's Table 9 (training pairs per language)."""
     return pd.read_csv(data_dir() / "paper" / "paper_training_data.csv")

@@ -247,6 +247,22 @@ def miracl_per_language(records: list[dict], task: str = "miracl-pooled") -> dic
     }
 
 
+def me5_published_beside(ours: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Per language: multilingual-e5-small's published MIRACL dev nDCG@10 / R@100 (MTEB results, with
+    the pool each was measured on, its query count and whether the model trained on that language's
+    MIRACL train split; :func:`hybridlib.analysis.paper.published_me5_miracl`) beside ``ours`` (a
+    :func:`miracl_table`), our columns prefixed with ``label``. Languages ``ours`` lacks are NaN."""
+    from hybridlib.analysis.paper import published_me5_miracl
+
+    pub = published_me5_miracl()
+    wide = pub.pivot_table(index="lang", columns="metric", values="value").add_prefix("published ")
+    meta = pub.drop_duplicates("lang").set_index("lang")[["pool", "queries", "training_on_miracl"]]
+    mine = ours.drop(["mean", "median"], errors="ignore")
+    cols = [m for m in ("nDCG@10", "R@100") if m in mine.columns]
+    out = meta.rename(columns={"pool": "published pool", "queries": "published queries"}).join(wide)
+    return out.join(mine[cols].astype(float).add_prefix(f"{label} "), how="left")
+
+
 def miracl_vs_paper(
     ours: dict[str, pd.DataFrame], metric: str, label: str, models=("XLM-R", "LaBSE"), mean_over=None
 ) -> pd.DataFrame:

@@ -20,6 +20,7 @@ MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
 NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train", "shift-ntrex", "lir-ntrex")
 HEAD_TRANSFORMS = ("center-train", "center-eval", "shift-ntrex", "lir-ntrex")  # also combined with each head
+SHIFT_LIR = ("shift-ntrex", "lir-ntrex")  # the published training-free fixes (issue 37)
 
 
 def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:
@@ -49,11 +50,16 @@ def scaling_grid(
 
 def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[HeadRunConfig]:
     """Centring (train-side and eval-pool means), SHIFT and LIR combined with each strategy's head
-    (seed-major)."""
+    (seed-major). Centring runs on the preset's extension seeds; SHIFT and LIR on the first
+    ``preset.shift_lir_n_seeds`` of them (the results-size budget, docs/design.md). ``seeds``, when
+    given, applies to every transform."""
+    ext = tuple(preset.ext_seeds)
+    seeds_of = {t: ext[: preset.shift_lir_n_seeds] if t in SHIFT_LIR else ext for t in HEAD_TRANSFORMS}
     return [
         head_config(preset, "mlqa-test", a, s, transform=t)
-        for s in (seeds or preset.ext_seeds)
+        for s in (list(seeds) if seeds is not None else ext)
         for t in HEAD_TRANSFORMS
+        if seeds is not None or s in seeds_of[t]
         for a in MAIN_ALPHAS.values()
     ]
 

@@ -32,3 +32,19 @@ def test_missing_cell_is_none_and_backbone_names_map():
     assert paper_cell(3, "XLM-R", "xquad-r", "mono", "mAP", "Hybrid", lang="xx") is None
     assert paper_model_of("xlm-roberta-large") == "XLM-R" and paper_model_of("sentence-transformers/LaBSE") == "LaBSE"
     assert paper_model_of("me5-small") is None
+
+
+def test_published_me5_miracl_names_a_pool_per_language_and_yoruba_is_uncontaminated():
+    from hybridlib.analysis.paper import published_me5_miracl
+
+    df = published_me5_miracl()
+    assert set(df.lang) == {"sw", "yo", "te", "bn", "th", "hi"} and set(df.metric) == {"nDCG@10", "R@100"}
+    assert not df.duplicated(["lang", "metric"]).any(), "one published value per language and metric"
+    pools = df.drop_duplicates("lang").set_index("lang")["pool"]
+    # MTEB's hard-negative loader subsamples hi, te, th and reads bn, sw, yo from the full corpus
+    assert (
+        pools[["hi", "te", "th"]].eq("MTEB hard-negative pool").all()
+        and pools[["bn", "sw", "yo"]].eq("full corpus").all()
+    )
+    clean = df.drop_duplicates("lang").set_index("lang")["training_on_miracl"].str.startswith("no")
+    assert list(clean[clean].index) == ["yo"], "only Yorùbá has no MIRACL train split"

@@ -74,3 +74,16 @@ def test_alpha_trend_recovers_a_planted_slope_and_finds_none_where_there_is_none
     assert mul.high < 0 and mul.p < 1e-6, "a slope 15× the noise is detected"
     assert mo.low < 0 < mo.high and mo.p > 0.05, f"no slope planted in Mo, none found: {mo.to_dict()}"
     assert alpha_trend([r for r in recs if r["config"]["alpha"] == 0.5]).empty, "one α: no slope to fit"
+
+
+def test_published_me5_sits_beside_ours_per_language_with_its_pool():
+    from hybridlib.analysis.tables import me5_published_beside
+
+    ours = pd.DataFrame(
+        {"nDCG@10": [0.9, 0.5, 0.7], "R@100": [1.0, 0.8, 0.9], "n_queries": [45, 43, 0]}, index=["yo", "sw", "mean"]
+    )
+    t = me5_published_beside(ours, "ours")
+    assert "mean" not in t.index and len(t) == 6, "one row per published language, our summary rows dropped"
+    assert t.loc["yo", "ours nDCG@10"] == 0.9 and t.loc["sw", "ours R@100"] == 0.8, "our values land on their language"
+    assert np.isnan(t.loc["te", "ours nDCG@10"]), "a language we did not evaluate stays empty, never zero"
+    assert t.loc["yo", "published nDCG@10"] == 0.45278 and t.loc["yo", "published pool"] == "full corpus"

@@ -74,6 +74,20 @@ def _stored(model: str, top_layers: int, steps: int, wall: float) -> dict:
     return {"config": {"model": model, "top_layers": top_layers, "steps": steps}, "wall_seconds": wall}
 
 
+def test_neutrality_grid_runs_centring_on_every_extension_seed_and_shift_lir_on_the_first_n():
+    p = get_preset("cpu")
+    configs = grids.neutrality_grid(p)
+    assert len(configs) == len(set(configs)), "a config appears twice"
+    seeds = {t: {c.seed for c in configs if c.transform == t} for t in grids.HEAD_TRANSFORMS}
+    assert seeds["center-train"] == seeds["center-eval"] == set(p.ext_seeds), seeds
+    assert seeds["shift-ntrex"] == seeds["lir-ntrex"] == set(p.ext_seeds[: p.shift_lir_n_seeds]), seeds
+    assert {c.alpha for c in configs} == {0.0, 0.5, 1.0}, "each transform is combined with every strategy"
+    explicit = grids.neutrality_grid(p, [3])
+    assert {(c.transform, c.seed) for c in explicit} == {(t, 3) for t in grids.HEAD_TRANSFORMS}, (
+        "explicit seeds apply to every transform"
+    )
+
+
 def test_missing_runs_are_estimated_at_the_median_run_that_costs_alike():
     stored = [_stored("m:L12", 1, 300, w) for w in (700.0, 800.0, 2000.0)]  # median 800
     stored += [_stored("m:L2", 2, 300, 1600.0), _stored("m:L2", 1, 0, 50.0)]  # every block; a reference
