@@ -18,6 +18,7 @@ from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
+from hybridlib.analysis.preference import agreement, has_preference
 from hybridlib.analysis.regimes import claim_agreement, versus_untrained
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
@@ -30,6 +31,8 @@ from hybridlib.runs import grids
 from hybridlib.runs.baselines import run_baseline
 from hybridlib.runs.store import list_runs
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
+
+BIAS_PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
 
 DEVIATIONS = """
 | what | paper | here | affects |
@@ -240,6 +243,23 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             f"{int((claims_both.agreement == 'agree').sum())} of those get the same verdict"
         )
         levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
+        with_metrics = {
+            s: [r for r in rs if has_preference(r, test, P.results_subdir)]
+            for s, rs in group_by_strategy(every).items()
+        }
+        bias = []
+        if all(with_metrics.get(s) for s in STRATEGIES):
+            ag = agreement(
+                {"rank distance": with_metrics, "preference": with_metrics}, test, BIAS_PAIRS, P.results_subdir
+            )
+            used = {s: sorted(r["config"]["seed"] for r in rs) for s, rs in with_metrics.items()}
+            bias = [
+                f"Language-bias metrics against rank distance under every block (runs evaluated after the metrics "
+                f"existed, seeds {used}; larger = more bias):",
+                "",
+                ag.drop(columns=["p"]).round(4).to_markdown(index=False),
+                "",
+            ]
         out += [
             f"### {protocol}: every block against the top 2 blocks",
             "",
@@ -257,6 +277,7 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             "",
             agree.round(4).to_markdown(index=False),
             "",
+            *bias,
         ]
     if not out:
         return [], ""
@@ -283,7 +304,7 @@ def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
     heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
     if not all(heads.values()):
         return [], ""
-    pairs = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
+    pairs = BIAS_PAIRS
     agree = agreement(
         {"rank distance": group_by_strategy(head), "preference": heads},
         "xquad-r",

@@ -99,6 +99,10 @@ def test_04_language_bias(run):
     assert len(agree) == 4 * 3, "four bias metrics x three strategy pairs"
     allowed = {"—", "agree", "disagree", "unresolved"}
     assert {a["agrees with rank distance"] for a in agree} <= allowed
+    every = v["every_block_agreement"]
+    assert set(every) == {"mlqa-r>xquad-r", "xquad-r>mlqa-r"}, "smoke trains every block on both cross protocols"
+    assert all(len(rows) == 4 * 3 for rows in every.values()), "four bias metrics x three strategy pairs, per protocol"
+    assert {a["agrees with rank distance"] for rows in every.values() for a in rows} <= allowed
 
 
 def test_05_miracl(run):
