@@ -17,6 +17,7 @@ from hybridlib.paths import results_dir
 from hybridlib.presets import get_preset
 from hybridlib.runs import grids
 from hybridlib.runs.store import list_runs
+from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
 
 def lareqa_block(records, dataset, baselines) -> str:
@@ -55,16 +56,32 @@ def _ordered(t: pd.DataFrame, ref_row: dict | None) -> pd.DataFrame:
 def partial_blocks(p) -> list[str]:
     """The partial fine-tuning track (primary evidence): per protocol, the untrained model through the
     same path beside mean ± 95% CI over seeds per strategy, LAReQA metrics, the pooled tasks' mean
-    nDCG@10 and each strategy's median cost."""
+    nDCG@10 and each strategy's median cost; then the every-block grid (the paper's regime) per
+    cross-dataset protocol, beside that protocol's untrained reference."""
     out = []
+    refs = {}
     for proto in grids.PROTOCOLS:
         recs, missing = grids.stored_grid(grids.partial_grid(p, [proto]), p)
-        trained = [r for r in recs if r["config"]["steps"] > 0]
-        if not trained:
-            continue
+        refs[proto] = next((r for r in recs if r["config"]["steps"] == 0), None)
+        title = f"Partial fine-tuning (top {p.pft_top_layers} blocks"
+        out += _track_block(title, recs, missing)
+    for proto in CROSS_DATASET_PROTOCOLS:
+        recs, missing = grids.stored_grid(grids.every_block_grid(p, [proto]), p)
+        ref = [refs[proto]] if refs.get(proto) else []
+        out += _track_block(f"Every block trained ({p.every_block_layers} blocks", recs + ref, missing)
+    return out
+
+
+def _track_block(title: str, recs: list[dict], missing: int) -> list[str]:
+    """One protocol's section of a fine-tuning grid (``title`` completed with the step count and the
+    protocol); empty without a trained run."""
+    out = []
+    trained = [r for r in recs if r["config"]["steps"] > 0]
+    if trained:
+        proto = trained[0]["config"]["protocol"]
         ref = next((r for r in recs if r["config"]["steps"] == 0), None)
-        head = f"## Partial fine-tuning (top {p.pft_top_layers} blocks, {trained[0]['config']['steps']} steps): {proto}"
-        out += [head, "", f"{len(recs)} runs stored, {missing} of the grid missing.", ""]
+        head = f"## {title}, {trained[0]['config']['steps']} steps): {proto}"
+        out += [head, "", f"{len(trained) + (ref is not None)} runs stored, {missing} of the grid missing.", ""]
         for ds in ("xquad-r", "mlqa-r"):
             f = summary_frame(trained, ds)
             if f.empty:

@@ -34,6 +34,28 @@ def test_partial_block_puts_the_untrained_run_beside_each_strategy(tmp_path, mon
     assert "cost per run" in text and "peak RSS GB" in text
 
 
+def test_every_block_runs_get_their_own_block_beside_the_protocols_untrained_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    p = get_preset("smoke")
+    proto = "mlqa-r>xquad-r"
+    ref_cfg = grids.partial_grid(p, [proto])[0]
+    assert ref_cfg.steps == 0, "the protocol's partial grid starts with its untrained reference"
+    ref = run_partial(ref_cfg, p, show_progress=False)
+    every = run_partial(grids.every_block_grid(p, [proto])[0], p, show_progress=False)
+    text = "\n".join(summarize_results.partial_blocks(p))
+    title = f"## Every block trained ({p.every_block_layers} blocks, {every['config']['steps']} steps): {proto}"
+    assert title in text, text[:400]
+    block = text.split(title)[1]
+    assert "2 runs stored" in block, "the every-block run and the protocol's untrained reference"
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in block.split("**→ xquad-r**")[1].split("**")[0].splitlines()
+        if line.startswith("| ")
+    }
+    assert f"{every['results']['xquad-r']['summary']['Mul_mAP']:.4f}" in rows[label(every["config"])]
+    assert f"{ref['results']['xquad-r']['summary']['Mul_mAP']:.4f}" in rows["untrained (same path)"]
+
+
 def test_an_empty_store_is_an_error_naming_the_store_and_the_command(tmp_path, monkeypatch):
     import pytest
 
