@@ -40,7 +40,8 @@
 #
 # Then the head is trained with X-X-mono, X-Y and Hybrid *on top of* centred, SHIFTed or LIR'd
 # embeddings: does batch composition still add anything? Same engine and data as notebook 03; the
-# transform + head grid uses the preset's 5 seeds.
+# centring + head grid uses the preset's 5 seeds, SHIFT / LIR + head its first 3 (the results-size
+# budget; the CIs widen accordingly).
 
 # %% tags=["parameters"]
 preset = "cpu"
@@ -64,7 +65,7 @@ from hybridlib.analysis.inference import hierarchical_bootstrap, sample_from
 from hybridlib.runs.preference_runs import run_language_preference
 
 P = get_preset(preset)
-print(f"seeds: {list(seeds or P.ext_seeds)}")
+print(f"seeds: {list(seeds or P.ext_seeds)} (SHIFT / LIR + head: {list(seeds or P.ext_seeds[: P.shift_lir_n_seeds])})")
 main = executor.run_grid(grids.main_grid(P, ["mlqa-test"]), P, "main grid")
 if P.notebooks_compute:
     combo = executor.run_grid(grids.neutrality_grid(P, seeds), P, "transform + head")
@@ -132,6 +133,7 @@ comparisons += [("center-train + Hybrid (head)", f"center-train + {s} (head)") f
 comparisons += [("center-train + Hybrid (head)", "Hybrid (head)")]
 comparisons += [(f"{t} (no training)", "zero-shot") for t in ("shift-ntrex", "lir-ntrex")]
 comparisons += [(f"{t} + Hybrid (head)", "Hybrid (head)") for t in ("shift-ntrex", "lir-ntrex")]
+comparisons += [(f"{t} + Hybrid (head)", f"{t} + {o} (head)") for t in ("shift-ntrex", "lir-ntrex") for o in ("X-X-mono", "X-Y")]
 comparisons = [(a, b) for a, b in comparisons if a in series and b in series]  # runs not yet stored drop out
 tests = pd.DataFrame(paired_rows(series, comparisons))
 tests["p_holm"] = holm(tests.p)
@@ -231,6 +233,12 @@ for t in ("shift-ntrex", "lir-ntrex"):
     under = (f"under the Hybrid head {h.iloc[0]['diff']:+.4f} (Holm p = {h.iloc[0].p_holm:.3g})" if len(h)
              else "its Hybrid-head runs are not stored yet")
     print(f"{t}: {mul}; {under}.")
+    on_t = [tests[tests.comparison == f"{t} + Hybrid (head) − {t} + {o} (head)"] for o in ("X-X-mono", "X-Y")]
+    if all(len(x) for x in on_t):
+        print(f"  on {t} embeddings, Hybrid − X-X-mono {on_t[0].iloc[0]['diff']:+.4f} (Holm p = {on_t[0].iloc[0].p_holm:.3g}), "
+              f"Hybrid − X-Y {on_t[1].iloc[0]['diff']:+.4f} (Holm p = {on_t[1].iloc[0].p_holm:.3g}): batch composition "
+              + ("still moves" if any(x.iloc[0].p_holm < 0.05 for x in on_t) else "no longer moves")
+              + " multilingual mAP, by " + f"{max(abs(x.iloc[0]['diff']) for x in on_t):.4f} at most.")
     for row in (free_diffs[free_diffs["transform"] == t].itertuples() if len(free_diffs) else ()):
         print(f"  {row.metric}: {row.diff:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] vs untrained "
               f"({'resolved' if row.resolved else 'not resolved'}; larger = more bias)")
@@ -238,4 +246,5 @@ record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": fl
                                  "best_trained_mul": float(trained.max()),
                                  "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()} if "shift-ntrex" in fits else {},
                                  "n_free_diffs": len(free_diffs),
+                                 "n_composition_on_shift_lir": int(tests.comparison.str.contains(r"^(?:shift|lir)-ntrex \+ Hybrid \(head\) − (?:shift|lir)-ntrex \+").sum()),
                                  "n_pref_rows": len(pref)})

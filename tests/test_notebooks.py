@@ -143,3 +143,6 @@ def test_08_neutrality(run):
     )
     assert v["n_pref_rows"] >= 3, "language preference of untrained, SHIFT and LIR at least"
     assert v["n_free_diffs"] == 6 * 3, "six training-free transforms x three bias metrics against the untrained encoder"
+    assert v["n_composition_on_shift_lir"] == 2 * 2, (
+        "Hybrid against X-X-mono and X-Y on SHIFT'd and on LIR'd embeddings"
+    )
