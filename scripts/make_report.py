@@ -228,7 +228,8 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
         if not (grids.has_every_strategy(every) and grids.has_every_strategy(partial)):
             continue
         test = protocol.split(">")[1]
-        seeds = {s: len(rs) for s, rs in group_by_strategy(every).items()}
+        groups = group_by_strategy(every)
+        seeds = {s: len(groups[s]) for s in STRATEGIES}  # the paper's order
         diffs = bridge_differences(every + partial, P.results_subdir, n_boot=n_boot)
         regimes = {"every block": every, "top 2 blocks": partial}
         claims = {k: claims_table(r, protocol, (test,), P.results_subdir, n_boot=n_boot) for k, r in regimes.items()}
@@ -236,11 +237,15 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
         both = diffs[diffs.agreement.isin(["agree", "disagree"])]
         n_same = int((both.agreement == "agree").sum())
         claims_both = agree[agree.agreement.isin(["agree", "disagree"])]
+        every_only = int(diffs.agreement.str.startswith(f"resolved with {P.every_block_layers} blocks").sum())
+        claims_every_only = int((agree.agreement == "resolved under every block only").sum())
         sentences.append(
             f"{protocol} (every block: {', '.join(f'{s} {n}' for s, n in seeds.items())} seeds): of the "
-            f"{len(diffs)} pairwise differences, {len(both)} are resolved under both regimes and {n_same} of those "
-            f"have the same sign; of the {len(agree)} claims, {len(claims_both)} are resolved under both and "
-            f"{int((claims_both.agreement == 'agree').sum())} of those get the same verdict"
+            f"{len(diffs)} pairwise differences (Mo / Cr / Mul mAP), {len(both)} resolved under both regimes, "
+            f"{n_same} of them with the same sign, and {every_only} resolved under every block only; of the "
+            f"{len(agree)} claim tests, {len(claims_both)} resolved under both, "
+            f"{int((claims_both.agreement == 'agree').sum())} of them with the same verdict, and "
+            f"{claims_every_only} resolved under every block only"
         )
         levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
         with_metrics = {

@@ -117,7 +117,9 @@ def test_every_block_section_finds_two_identical_regimes_agreeing_wherever_both_
     assert "seeds per strategy {'X-X-mono': 3, 'X-Y': 3, 'Hybrid': 3}" in text
     # the same runs under both names: every difference resolved under both has the same sign, every claim
     # resolved under both the same verdict, and the sentence says so with the counts
-    m = re.search(r"(\d+) are resolved under both regimes and (\d+) of those have the same sign", sentence)
+    m = re.search(r"(\d+) resolved under both regimes, (\d+) of them with the same sign", sentence)
     assert m and m.group(1) == m.group(2) and int(m.group(1)) > 0, sentence
-    m = re.search(r"(\d+) are resolved under both and (\d+) of those get the same verdict", sentence)
+    m = re.search(r"(\d+) resolved under both, (\d+) of them with the same verdict", sentence)
     assert m and m.group(1) == m.group(2) and int(m.group(1)) > 0, sentence
+    only = re.findall(r"(\d+) resolved under every block only", sentence)
+    assert only == ["0", "0"], f"identical regimes: no difference and no claim resolves under one only: {sentence}"
