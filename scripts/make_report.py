@@ -248,10 +248,7 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             f"{claims_every_only} resolved under every block only"
         )
         levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
-        with_metrics = {
-            s: [r for r in rs if has_preference(r, test, P.results_subdir)]
-            for s, rs in group_by_strategy(every).items()
-        }
+        with_metrics = {s: [r for r in rs if has_preference(r, test, P.results_subdir)] for s, rs in groups.items()}
         bias = []
         if all(with_metrics.get(s) for s in STRATEGIES):
             ag = agreement(
