@@ -235,7 +235,8 @@ def _eval_texts(tasks: dict[str, RetrievalTask]) -> tuple[set[str], set[str]]:
 def _hits(texts: pd.Series, pool: set[str]) -> pd.Series:
     """Which texts occur in ``pool`` as the same text (:func:`~hybridlib.data.readers.leakage_key`;
     set lookups: ``isin`` on a large set is slow)."""
-    return pd.Series([leakage_key(t) in pool for t in texts], index=texts.index, dtype=bool)
+    hit = {t: leakage_key(t) in pool for t in set(texts)}  # each distinct text keyed once
+    return pd.Series([hit[t] for t in texts], index=texts.index, dtype=bool)
 
 
 def drop_overlap(ex: pd.DataFrame, tasks: dict[str, RetrievalTask]) -> tuple[pd.DataFrame, int]:
