@@ -81,7 +81,7 @@ def _dropped(ch: str) -> bool:
 @functools.cache
 def _leakage_table() -> dict[int, str | None]:
     """``str.translate`` table of :func:`leakage_key`: every dropped code point to nothing, every other
-    whitespace code point to a space (built once, ~1 s; a per-character Python loop cost minutes a grid)."""
+    whitespace code point to a space (built once, 0.3 s; a per-character Python loop cost minutes a grid)."""
     table: dict[int, str | None] = {}
     for cp in range(sys.maxunicode + 1):
         ch = chr(cp)
