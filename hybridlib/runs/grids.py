@@ -64,10 +64,16 @@ def neutrality_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list[
     ]
 
 
-def preference_grid(preset: Preset) -> list[tuple]:
+def preference_grid(preset: Preset, centring_heads: bool = True) -> list[tuple]:
     """``(PreferenceConfig, head config or None)`` of every system whose language-preference metrics
     can be recomputed without fine-tuning: the frozen encoder, BM25, USE-m (and the encoder on its
-    languages), each training-free transform and each head of the main grid."""
+    languages), each training-free transform, each head of the main grid and (``centring_heads``)
+    each centring + head run of the neutrality grid on the seeds SHIFT / LIR heads run on.
+
+    The SHIFT / LIR heads carry the metrics from their own evaluation (run after the metrics
+    existed); the centring heads predate them and are back-filled here, on the first
+    ``preset.shift_lir_n_seeds`` extension seeds only (the results-size budget, docs/design.md), so
+    notebook 08 compares every transform + head on the same seeds."""
     from hybridlib.data.lareqa import LANGS
     from hybridlib.models.use_m import NAME as USE_M
     from hybridlib.models.use_m import supported_langs
@@ -77,9 +83,11 @@ def preference_grid(preset: Preset) -> list[tuple]:
     out = [(preference_config(preset, "encoder"), None), (preference_config(preset, "bm25"), None)]
     out += [(preference_config(preset, "encoder", m, langs=use_langs), None) for m in (USE_M, preset.model)]
     out += [(preference_config(preset, "transform", transform=t), None) for t in NEUTRALITY_TRANSFORMS]
-    # heads of the main grid; the neutrality grid's heads carry the metrics from their own evaluation
-    # when run after the metrics existed (SHIFT / LIR), the older centring heads are not back-filled
-    return out + [(preference_config(preset, "head", head=h), h) for h in main_grid(preset, ["mlqa-test"])]
+    heads = main_grid(preset, ["mlqa-test"])
+    if centring_heads:
+        shared_seeds = set(preset.ext_seeds[: preset.shift_lir_n_seeds])
+        heads += [h for h in neutrality_grid(preset) if h.transform not in SHIFT_LIR and h.seed in shared_seeds]
+    return out + [(preference_config(preset, "head", head=h), h) for h in heads]
 
 
 def paper_grid(preset: Preset) -> list:

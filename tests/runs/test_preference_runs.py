@@ -27,7 +27,14 @@ def test_grid_covers_every_training_free_system_and_each_head():
     assert {"untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"} <= set(labels)
     assert {f"{t} (no training)" for t in grids.NEUTRALITY_TRANSFORMS} <= set(labels)
     heads = [lab for lab in labels if lab.endswith("(head)")]
-    assert len(heads) == 3 * len(p.seeds), "every seed of each strategy's head"
+    plain = [lab for lab in heads if " + " not in lab]
+    assert len(plain) == 3 * len(p.seeds), "every seed of each strategy's head"
+    centred = [c.head for c, _ in grids.preference_grid(p) if c.head and c.head["transform"] != "none"]
+    assert {h["transform"] for h in centred} == {"center-train", "center-eval"}, "SHIFT / LIR heads carry their own"
+    assert {h["seed"] for h in centred} == set(p.ext_seeds[: p.shift_lir_n_seeds]), "the seeds SHIFT / LIR run on"
+    assert len(centred) == 2 * 3 * len(set(p.ext_seeds[: p.shift_lir_n_seeds])), "each strategy under each centring"
+    without = grids.preference_grid(p, centring_heads=False)
+    assert len(without) == len(labels) - len(centred), "centring_heads=False drops exactly the centring heads"
     assert len(set(map(str, (config_dict(c) for c, _ in grids.preference_grid(p))))) == len(labels), "no duplicates"
 
 

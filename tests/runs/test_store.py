@@ -177,3 +177,38 @@ def test_the_record_names_the_digest_of_the_bytes_it_wrote_and_a_second_writer_i
 
     rec = cached_run("k", {"a": 1}, racing, DATA)
     assert rec["arrays_sha256"] == store.file_sha256(npz) and not js.with_suffix(".lock").exists()
+
+
+def test_adopt_records_replaces_same_key_and_refuses_a_stale_source(tmp_path, monkeypatch):
+    """A rerun store's record (same key, more metrics) replaces the committed one, with the ids files
+    it references; a source with one stale record adopts nothing at all."""
+    from hybridlib.runs.store import adopt_records
+
+    committed, rerun = tmp_path / "results", tmp_path / "rerun"
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(committed))
+    old = cached_run("t", {"a": 1}, _compute([], 0.5), DATA)
+    kept = cached_run("t", {"a": 2}, _compute([], 0.25), DATA)
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(rerun))
+
+    def richer():
+        arrays = {"d/query_id": np.array(["q9", "q8"]), "d/mAP": np.array([0.5, 1.0]), "d/LPR": np.array([1.0, 0.0])}
+        return {"x": 0.5, "LPR": 0.5}, arrays, {"model": "m"}
+
+    new = cached_run("t", {"a": 1}, richer, DATA)
+    assert new["config_hash"] == old["config_hash"], "a rerun of the same config has the committed key"
+    assert adopt_records(rerun, committed, "t") == [new["config_hash"]]
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(committed))
+    got = load_record("t", {"a": 1}, DATA)
+    assert got is not None and got["results"] == {"x": 0.5, "LPR": 0.5}, "the committed record is replaced"
+    assert arrays_of(got)["d/query_id"].tolist() == ["q9", "q8"], "its new ids file came along"
+    assert load_record("t", {"a": 2}, DATA) == kept, "records the rerun lacks are untouched"
+    assert adopt_records(rerun, committed, "t") == [new["config_hash"]], "adopting again is harmless"
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(rerun))
+    cached_run("t", {"a": 3}, _compute([], 0.75), DATA)
+    bad = rerun / "t" / f"{new['config_hash']}.npz"
+    np.savez_compressed(bad, **{"d/mAP": np.array([0.1, 0.2], np.float16)})
+    with pytest.raises(StaleRecordError, match=new["config_hash"]):
+        adopt_records(rerun, committed, "t")
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(committed))
+    assert load_record("t", {"a": 3}, DATA) is None, "nothing is adopted from a source with a stale record"
