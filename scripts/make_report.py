@@ -296,26 +296,30 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
     return head + [sentence, ""] + out, sentence
 
 
-def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
-    """Rank distance beside LPR, MRC and the top-1 decomposition on XQuAD-R (head track: the track
-    whose runs all carry the metrics), and one sentence for the summary: which metrics agree."""
+def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple[list[str], str]:
+    """Rank distance beside LPR, MRC and the top-1 decomposition on XQuAD-R, and one sentence for
+    the summary: which metrics agree. Primary: the partial track's runs that carry the metrics
+    (evaluated after they existed: the rerun seeds) once every strategy has two; else the head
+    track, whose runs all carry them (back-filled); the head track is shown beside either way."""
     from hybridlib.analysis.aggregate import group_by_strategy
-    from hybridlib.analysis.preference import agreement, preference_records, summary_table
+    from hybridlib.analysis.preference import agreement, preference_records, runs_with_preference, summary_table
 
     by_system = preference_records(P.name, P.results_subdir)
     heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
-    if not all(heads.values()):
+    tracks = {}
+    primary = runs_with_preference(group_by_strategy(partial), "xquad-r", P.results_subdir) if partial else None
+    if primary is not None:
+        seeds = sorted({r["config"]["seed"] for rs in primary.values() for r in rs})
+        tracks[f"partial track (top 2 blocks), seeds {seeds}"] = {"rank distance": primary, "preference": primary}
+        by_system |= {f"{s} (partial, top 2 blocks)": rs for s, rs in primary.items()}
+    if all(heads.values()):
+        tracks["head track"] = {"rank distance": group_by_strategy(head), "preference": heads}
+    if not tracks:
         return [], ""
-    pairs = BIAS_PAIRS
-    agree = agreement(
-        {"rank distance": group_by_strategy(head), "preference": heads},
-        "xquad-r",
-        pairs,
-        P.results_subdir,
-        n_boot=n_boot,
-    )
+    agree = {t: agreement(g, "xquad-r", BIAS_PAIRS, P.results_subdir, n_boot=n_boot) for t, g in tracks.items()}
+    track, first = next(iter(agree.items()))
     table = summary_table(by_system, "xquad-r")
-    verdicts = agree[agree.metric != "rank distance"]
+    verdicts = first[first.metric != "rank distance"]
     per_metric = {
         m: ", ".join(f"{c} {v}" for c, v in zip(g.comparison, g["agrees with rank distance"]))
         for m, g in verdicts.groupby("metric", sort=False)
@@ -327,23 +331,23 @@ def bias_section(P, head: list[dict], n_boot: int) -> tuple[list[str], str]:
         and not (g["agrees with rank distance"] == "disagree").any()
     ]
     sentence = (
-        "Language bias beyond rank distance (XQuAD-R, head track): "
+        f"Language bias beyond rank distance (XQuAD-R, {track}): "
         + "; ".join(f"{m}: {v}" for m, v in per_metric.items())
         + f". Metrics agreeing with rank distance wherever both resolve: {', '.join(agreeing) or 'none'}."
     )
     lines = [
         "## Language bias beyond rank distance (LPR, MRC, the top-1 decomposition)",
         "",
-        "Per query of the pooled XQuAD-R setting (`hybridlib.evaluation.language_preference`; stored by "
-        "`python scripts/run_experiments.py language-preference`; notebook 04). Larger = more query-language "
-        "bias (MRC as 1 − MRC); differences between strategies with two-level bootstrap 95% CIs, every "
-        "seed of the head track.",
+        "Per query of the pooled XQuAD-R setting (`hybridlib.evaluation.language_preference`; stored at "
+        "evaluation time, and back-filled by `python scripts/run_experiments.py language-preference` for "
+        "systems that need no fine-tuning; notebook 04). Larger = more query-language bias (MRC as 1 − MRC); "
+        "differences between strategies with two-level bootstrap 95% CIs over seeds and question clusters.",
         "",
         table.round(3).reset_index(names="system").to_markdown(index=False),
         "",
-        agree.round(4).to_markdown(index=False),
-        "",
     ]
+    for t, a in agree.items():
+        lines += [f"**{t[0].upper() + t[1:]}.**", "", a.round(4).to_markdown(index=False), ""]
     return lines, sentence
 
 
@@ -391,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     out += bridge_section(P, args.n_boot)
     every_lines, every_sentence = every_block_section(P, args.n_boot) if args.protocol == P.protocol else ([], "")
     out += every_lines
-    bias_lines, bias_sentence = bias_section(P, head, args.n_boot)
+    bias_lines, bias_sentence = bias_section(P, head, partial, args.n_boot)
     out += bias_lines
     primary_name, primary = next(iter(tracks.items()))
     effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)

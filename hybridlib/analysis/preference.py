@@ -34,6 +34,17 @@ def has_preference(record: dict, dataset: str, subdir: str = "") -> bool:
     return f"{dataset}/preference/LPR" in arrays_of(record, subdir)
 
 
+def runs_with_preference(
+    by_strategy: dict[str, list[dict]], dataset: str, subdir: str = "", min_runs: int = 2
+) -> dict[str, list[dict]] | None:
+    """Each strategy's runs that carry the per-query language-preference arrays on ``dataset``
+    (evaluated after the metrics existed), or ``None`` when a strategy has fewer than ``min_runs``:
+    with one run a strategy gives the two-level bootstrap no seed level, and its CIs would hold
+    question sampling only."""
+    out = {s: [r for r in rs if has_preference(r, dataset, subdir)] for s, rs in by_strategy.items()}
+    return out if out and all(len(rs) >= min_runs for rs in out.values()) else None
+
+
 def metric_series(record: dict, dataset: str, metric: str, subdir: str = "") -> pd.Series:
     """Per-query values of one bias metric (see :data:`BIAS_METRICS`), oriented larger = more bias;
     NaN queries (no parallel version) dropped."""
@@ -156,6 +167,7 @@ __all__ = [
     "has_preference",
     "metric_series",
     "preference_records",
+    "runs_with_preference",
     "summary_table",
     "system_label",
 ]
