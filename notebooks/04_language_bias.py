@@ -128,8 +128,9 @@ save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance p
 # are this study's stated reading (see `docs/deviations.md`). Stored runs of kind
 # `language-preference`, made by `python scripts/run_experiments.py language-preference`: the
 # untrained encoder, BM25, USE-m, the training-free transforms and every seed of each strategy's
-# head (the head track; the partial track's runs predate the metrics and are rerun after the
-# every-block grid, with their weights kept).
+# head (the head track). Fine-tuned runs evaluated since the metrics exist carry them in their own
+# records: the partial track's seeds 0-2 are rerun for them (`docs/reproduce.md`), and once every
+# strategy has two such runs the partial track is read first below.
 
 # %%
 from hybridlib.analysis.preference import agreement, preference_records, summary_table
@@ -137,7 +138,7 @@ from hybridlib.notebook.plots import top1_figure
 from hybridlib.runs.preference_runs import run_language_preference
 
 if P.notebooks_compute:
-    for pcfg, phead in grids.preference_grid(P):
+    for pcfg, phead in grids.preference_grid(P, centring_heads=False):  # centring heads: notebook 08's rows
         run_language_preference(P, pcfg, phead)
 by_system = preference_records(P.name, P.results_subdir)
 print(f"{sum(map(len, by_system.values()))} language-preference records, {len(by_system)} systems")
@@ -147,7 +148,8 @@ if by_system:
     pref_table = summary_table(by_system, ds)
     first = ["untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"]
     first += [f"{t} (no training)" for t in grids.NEUTRALITY_TRANSFORMS] + [f"{s} (head)" for s in order]
-    display_order = [n for n in first if n in by_system] + sorted(set(by_system) - set(first))
+    others = sorted(n for n in set(by_system) - set(first) if " + " not in n)  # transform + head: notebook 08
+    display_order = [n for n in first if n in by_system] + others
     pref_table = pref_table.loc[display_order]
     chance = pref_table["LPR chance"].get("untrained", pref_table["LPR chance"].iloc[0])
     save(top1_figure(pref_table, f"{ds}: the first result, and LPR (a language-blind retriever: {chance:.2f})"),
@@ -175,6 +177,29 @@ else:
     print("the head track's language-preference runs are not all stored")
 
 # %% [markdown]
+# ### The same question on the primary track (top two blocks fine-tuned)
+#
+# The partial track's runs that carry the metrics (evaluated after they existed), read once every
+# strategy has two of them: rank distance and the other metrics from the same runs, same
+# differences, CIs and verdict as above.
+
+# %%
+from hybridlib.analysis.preference import has_preference, runs_with_preference
+
+PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
+primary_agree, primary_seeds = None, {}
+primary_runs = runs_with_preference(group_by_strategy(records), ds, P.results_subdir) if primary != "head" else None
+if primary_runs is not None:
+    primary_seeds = {s: sorted(r["config"]["seed"] for r in primary_runs[s]) for s in order}
+    print(f"{primary} track, seeds with the metrics: {primary_seeds}")
+    display(summary_table({f"{s} ({primary})": primary_runs[s] for s in order}, ds, P.results_subdir).round(3))
+    primary_agree = agreement({"rank distance": primary_runs, "preference": primary_runs}, ds, PAIRS, P.results_subdir)
+    display(primary_agree.round(4))
+else:
+    print(f"the {primary} track's runs do not carry the metrics for two seeds of every strategy yet "
+          "(the reruns of docs/reproduce.md); the head track above is the bias evidence")
+
+# %% [markdown]
 # ### The same question under the paper's regime (every block trained)
 #
 # The every-block runs (notebook 03's cross-dataset variants: every encoder block trained for 300 steps)
@@ -185,10 +210,8 @@ else:
 # statement about training; read those rows as descriptive until a second seed is in.
 
 # %%
-from hybridlib.analysis.preference import has_preference
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
-PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
 every_agree, every_seeds = {}, {}
 for cross in CROSS_DATASET_PROTOCOLS:
     every_configs = grids.every_block_grid(P, [cross])
@@ -230,6 +253,11 @@ if agree is not None:
     verdicts = rows.groupby("metric")["agrees with rank distance"].agg(lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v)))
     print("Bias metrics against rank distance (head track, XQuAD-R; larger = more bias):\n"
           + "\n".join(f"- {m}: {v}" for m, v in verdicts.items()))
+if primary_agree is not None:
+    rows = primary_agree[primary_agree.metric != "rank distance"]
+    verdicts = rows.groupby("metric")["agrees with rank distance"].agg(lambda v: ", ".join(f"{c}: {x}" for c, x in zip(rows.loc[v.index, "comparison"], v)))
+    print(f"Bias metrics against rank distance ({primary} track, seeds {primary_seeds}, {ds}):\n"
+          + "\n".join(f"- {m}: {v}" for m, v in verdicts.items()))
 for cross, ag in every_agree.items():
     rows = ag[ag.metric != "rank distance"]
     tally = rows["agrees with rank distance"].value_counts().to_dict()
@@ -243,4 +271,5 @@ if pref_table is not None and "untrained" in pref_table.index:
 record("04_language_bias", preset, {"rd_cut_vs_xx": cuts, "primary": primary,
     "agreement": None if agree is None else agree.drop(columns=["p"]).to_dict(orient="records"),
     "median_other_language_rank": {} if med is None else {k: float(v) for k, v in med[False].items()},
+    "primary_agreement": None if primary_agree is None else primary_agree.drop(columns=["p"]).to_dict(orient="records"),
     "every_block_agreement": {c: a.drop(columns=["p"]).to_dict(orient="records") for c, a in every_agree.items()}})

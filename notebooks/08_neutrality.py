@@ -60,7 +60,7 @@ from hybridlib.presets import get_preset
 from hybridlib.notebook.report import record
 from hybridlib.analysis.stats import holm, paired_rows
 from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
-from hybridlib.analysis.preference import metric_series, preference_records
+from hybridlib.analysis.preference import has_preference, metric_series, preference_records
 from hybridlib.analysis.inference import hierarchical_bootstrap, sample_from
 from hybridlib.runs.preference_runs import run_language_preference
 
@@ -168,7 +168,7 @@ save(fig, "08_neutrality", preset)
 # evaluation records made since the metrics exist hold them too
 if P.notebooks_compute:  # smoke: make them here (the cpu preset reads the stored back-fill)
     for pcfg, phead in grids.preference_grid(P):
-        if pcfg.system in ("encoder", "transform") and not pcfg.langs:
+        if pcfg.system in ("encoder", "transform", "head") and not pcfg.langs:
             run_language_preference(P, pcfg, phead)
 backfill = preference_records(P.name, P.results_subdir)
 fit_of = {t: (backfill.get(f"{t} (no training)") or [{}])[0].get("fit") or (alone.get(t) or {}).get("fit") or {}
@@ -210,6 +210,36 @@ free_diffs = pd.DataFrame(free_diffs)
 free_diffs.round(4) if len(free_diffs) else print("no language-preference records: python scripts/run_experiments.py language-preference")
 
 # %% [markdown]
+# Each transform under each strategy's head against that head alone, on XQuAD-R (larger = more
+# bias; two-level bootstrap 95% CIs over seeds and question clusters: the transform + head's seeds,
+# 3 for every transform here, against the head's). Centring + head runs predate the metrics: their
+# values are the back-fill's (the same configs retrained, seconds each); SHIFT / LIR + head runs
+# carry them from their own evaluation.
+
+# %%
+def with_metrics(name: str) -> list[dict]:
+    """The records holding a system's per-query preference arrays: its own evaluation, else the back-fill."""
+    own = [r for n, r in runs if n == name and has_preference(r, ds, P.results_subdir)]
+    return own or backfill.get(name, [])
+
+
+head_diffs = []
+for t in grids.HEAD_TRANSFORMS:
+    for s in ("X-X-mono", "X-Y", "Hybrid"):
+        on_t, plain = with_metrics(f"{t} + {s} (head)"), with_metrics(f"{s} (head)")
+        if not (on_t and plain):
+            continue
+        for metric in ("LPR", "1 − MRC"):
+            d = hierarchical_bootstrap(
+                sample_from([metric_series(r, ds, metric, P.results_subdir) for r in on_t]),
+                sample_from([metric_series(r, ds, metric, P.results_subdir) for r in plain]), n_boot=1000)
+            head_diffs.append({"transform": t, "head": s, "metric": metric, "seeds": f"{len(on_t)} vs {len(plain)}",
+                               "diff": d.estimate, "ci_low": d.low, "ci_high": d.high,
+                               "resolved": d.low > 0 or d.high < 0})
+head_diffs = pd.DataFrame(head_diffs)
+head_diffs.round(4) if len(head_diffs) else print("no transform + head run has the metrics: python scripts/run_experiments.py language-preference")
+
+# %% [markdown]
 # ## What the numbers say
 
 # %%
@@ -242,9 +272,17 @@ for t in ("shift-ntrex", "lir-ntrex"):
     for row in (free_diffs[free_diffs["transform"] == t].itertuples() if len(free_diffs) else ()):
         print(f"  {row.metric}: {row.diff:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] vs untrained "
               f"({'resolved' if row.resolved else 'not resolved'}; larger = more bias)")
+if len(head_diffs):
+    lpr = head_diffs[(head_diffs.metric == "LPR")].set_index(["transform", "head"])
+    for t, g in lpr.groupby(level="transform", sort=False):
+        cut = ", ".join(f"{h} {row['diff']:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]" for (_, h), row in g.iterrows())
+        print(f"LPR of {t} + head − head alone: {cut}.")
+    best = lpr["diff"].groupby(level="transform").mean().idxmin()
+    print(f"Under the heads, {best} cuts LPR most on average over the three strategies.")
 record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": float(free.max()),
                                  "best_trained_mul": float(trained.max()),
                                  "shift_pairs": {k: int(v) for k, v in fits["shift-ntrex"].dropna().items()} if "shift-ntrex" in fits else {},
                                  "n_free_diffs": len(free_diffs),
                                  "n_composition_on_shift_lir": int(tests.comparison.str.contains(r"^(?:shift|lir)-ntrex \+ Hybrid \(head\) − (?:shift|lir)-ntrex \+").sum()),
-                                 "n_pref_rows": len(pref)})
+                                 "n_pref_rows": len(pref),
+                                 "head_diffs": head_diffs.to_dict(orient="records")})

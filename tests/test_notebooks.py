@@ -99,6 +99,9 @@ def test_04_language_bias(run):
     assert len(agree) == 4 * 3, "four bias metrics x three strategy pairs"
     allowed = {"—", "agree", "disagree", "unresolved"}
     assert {a["agrees with rank distance"] for a in agree} <= allowed
+    primary = v["primary_agreement"]
+    assert primary and len(primary) == 4 * 3, "the smoke partial runs carry the metrics: the primary track is compared"
+    assert {a["agrees with rank distance"] for a in primary} <= allowed
     every = v["every_block_agreement"]
     assert set(every) == {"mlqa-r>xquad-r", "xquad-r>mlqa-r"}, "smoke trains every block on both cross protocols"
     assert all(len(rows) == 4 * 3 for rows in every.values()), "four bias metrics x three strategy pairs, per protocol"
@@ -142,6 +145,13 @@ def test_08_neutrality(run):
         "SHIFT: the smoke preset's 40 pairs a language"
     )
     assert v["n_pref_rows"] >= 3, "language preference of untrained, SHIFT and LIR at least"
+    diffs = v["head_diffs"]
+    assert {(d["transform"], d["head"]) for d in diffs} == {
+        (t, s)
+        for t in ("center-train", "center-eval", "shift-ntrex", "lir-ntrex")
+        for s in ("X-X-mono", "X-Y", "Hybrid")
+    }, "every transform under every strategy's head has the metrics (back-filled or its own)"
+    assert all(d["ci_low"] <= d["diff"] <= d["ci_high"] for d in diffs), "each estimate inside its CI"
     assert v["n_free_diffs"] == 6 * 3, "six training-free transforms x three bias metrics against the untrained encoder"
     assert v["n_composition_on_shift_lir"] == 2 * 2, (
         "Hybrid against X-X-mono and X-Y on SHIFT'd and on LIR'd embeddings"
