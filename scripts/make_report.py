@@ -246,6 +246,12 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             f"{len(agree)} claim tests, {len(claims_both)} resolved under both, "
             f"{int((claims_both.agreement == 'agree').sum())} of them with the same verdict, and "
             f"{claims_every_only} resolved under every block only"
+            + (
+                ""
+                if min(seeds.values()) >= 2
+                else " (a strategy with one seed gives the bootstrap no seed level: these CIs hold question "
+                "sampling only, descriptive until a second seed is in)"
+            )
         )
         levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
         with_metrics = {s: [r for r in rs if has_preference(r, test, P.results_subdir)] for s, rs in groups.items()}
@@ -319,6 +325,11 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     agree = {t: agreement(g, "xquad-r", BIAS_PAIRS, P.results_subdir, n_boot=n_boot) for t, g in tracks.items()}
     track, first = next(iter(agree.items()))
     table = summary_table(by_system, "xquad-r")
+    first_rows = ["untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"]
+    rank = {n: (0, first_rows.index(n)) for n in first_rows if n in table.index}
+    rank |= {n: (1, n) for n in table.index if "(no training)" in n}
+    rank |= {n: (2, n) for n in table.index if n not in rank and " + " not in n}
+    table = table.loc[sorted(table.index, key=lambda n: rank.get(n, (3, n)))]  # transform + head last
     verdicts = first[first.metric != "rank distance"]
     per_metric = {
         m: ", ".join(f"{c} {v}" for c, v in zip(g.comparison, g["agrees with rank distance"]))
