@@ -237,6 +237,15 @@ if len(bridge_diffs):
           + ", ".join(f"{n} {a}" for a, n in tally.items())
           + f" (95% CIs; {bridge_diffs.seeds.min()} seed(s) per strategy"
           + (", so the CIs hold question sampling only, not seed variance)." if bridge_diffs.seeds.min() == 1 else ")."))
+if len(regime_diffs):
+    tally = regime_diffs.agreement.value_counts()
+    claim_tally = regime_agreement.agreement.value_counts()
+    print(f"Every block against the top 2 blocks ({len(every)} every-block runs): of {len(regime_diffs)} pairwise "
+          "differences, " + ", ".join(f"{n} {a}" for a, n in tally.items()) + f"; of {len(regime_agreement)} claim "
+          "tests, " + ", ".join(f"{n} {a}" for a, n in claim_tally.items())
+          + f" (95% CIs; {regime_diffs.seeds.min()} seed(s) per strategy"
+          + (", so the CIs hold question sampling only, not seed variance: descriptive until a second seed is in)."
+             if regime_diffs.seeds.min() == 1 else ")."))
 record(variant_name("03_main_results", {"protocol": protocol}) if cross_dataset else "03_main_results", preset, {
     "protocol": protocol,
     "primary": primary,
