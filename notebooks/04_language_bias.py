@@ -133,7 +133,7 @@ save(rank_distance_figure(records, zero, ds, order, f"{ds}: mean rank distance p
 # strategy has two such runs the partial track is read first below.
 
 # %%
-from hybridlib.analysis.preference import agreement, preference_records, summary_table
+from hybridlib.analysis.preference import agreement, preference_records, summary_table, system_order
 from hybridlib.notebook.plots import top1_figure
 from hybridlib.runs.preference_runs import run_language_preference
 
@@ -146,10 +146,8 @@ print(f"{sum(map(len, by_system.values()))} language-preference records, {len(by
 # %%
 if by_system:
     pref_table = summary_table(by_system, ds)
-    first = ["untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"]
-    first += [f"{t} (no training)" for t in grids.NEUTRALITY_TRANSFORMS] + [f"{s} (head)" for s in order]
-    others = sorted(n for n in set(by_system) - set(first) if " + " not in n)  # transform + head: notebook 08
-    display_order = [n for n in first if n in by_system] + others
+    # transform + head rows are notebook 08's
+    display_order = system_order(by_system, grids.NEUTRALITY_TRANSFORMS, order, transform_heads=False)
     pref_table = pref_table.loc[display_order]
     chance = pref_table["LPR chance"].get("untrained", pref_table["LPR chance"].iloc[0])
     save(top1_figure(pref_table, f"{ds}: the first result, and LPR (a language-blind retriever: {chance:.2f})"),
@@ -184,7 +182,7 @@ else:
 # differences, CIs and verdict as above.
 
 # %%
-from hybridlib.analysis.preference import has_preference, runs_with_preference
+from hybridlib.analysis.preference import runs_with_preference
 
 PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
 primary_agree, primary_seeds = None, {}
@@ -219,9 +217,8 @@ for cross in CROSS_DATASET_PROTOCOLS:
         executor.run_grid(every_configs, P, "every block")
     every_runs, _ = grids.stored_grid(every_configs, P)
     test = cross.split(">")[1]
-    with_metrics = {s: [r for r in rs if has_preference(r, test, P.results_subdir)]
-                    for s, rs in group_by_strategy(every_runs).items()}
-    if all(with_metrics.get(s) for s in order):
+    with_metrics = runs_with_preference(group_by_strategy(every_runs), test, P.results_subdir, min_runs=1)
+    if with_metrics is not None and set(with_metrics) >= set(order):
         every_seeds[cross] = {s: sorted(r["config"]["seed"] for r in with_metrics[s]) for s in order}
         every_agree[cross] = agreement({"rank distance": with_metrics, "preference": with_metrics}, test, PAIRS,
                                        P.results_subdir)

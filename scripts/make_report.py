@@ -18,7 +18,7 @@ from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
-from hybridlib.analysis.preference import agreement, has_preference
+from hybridlib.analysis.preference import agreement, runs_with_preference
 from hybridlib.analysis.regimes import claim_agreement, versus_untrained
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
@@ -254,9 +254,9 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             )
         )
         levels = versus_untrained(every + partial, zero, test) if zero else pd.DataFrame()
-        with_metrics = {s: [r for r in rs if has_preference(r, test, P.results_subdir)] for s, rs in groups.items()}
+        with_metrics = runs_with_preference(groups, test, P.results_subdir, min_runs=1)
         bias = []
-        if all(with_metrics.get(s) for s in STRATEGIES):
+        if with_metrics is not None:
             ag = agreement(
                 {"rank distance": with_metrics, "preference": with_metrics}, test, BIAS_PAIRS, P.results_subdir
             )
@@ -308,7 +308,13 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     (evaluated after they existed: the rerun seeds) once every strategy has two; else the head
     track, whose runs all carry them (back-filled); the head track is shown beside either way."""
     from hybridlib.analysis.aggregate import group_by_strategy
-    from hybridlib.analysis.preference import agreement, preference_records, runs_with_preference, summary_table
+    from hybridlib.analysis.preference import (
+        agreement,
+        preference_records,
+        runs_with_preference,
+        summary_table,
+        system_order,
+    )
 
     by_system = preference_records(P.name, P.results_subdir)
     heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
@@ -325,11 +331,7 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     agree = {t: agreement(g, "xquad-r", BIAS_PAIRS, P.results_subdir, n_boot=n_boot) for t, g in tracks.items()}
     track, first = next(iter(agree.items()))
     table = summary_table(by_system, "xquad-r")
-    first_rows = ["untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)"]
-    rank = {n: (0, first_rows.index(n)) for n in first_rows if n in table.index}
-    rank |= {n: (1, n) for n in table.index if "(no training)" in n}
-    rank |= {n: (2, n) for n in table.index if n not in rank and " + " not in n}
-    table = table.loc[sorted(table.index, key=lambda n: rank.get(n, (3, n)))]  # transform + head last
+    table = table.loc[system_order(table.index, grids.NEUTRALITY_TRANSFORMS, STRATEGIES)]  # transform + head last
     verdicts = first[first.metric != "rank distance"]
     per_metric = {
         m: ", ".join(f"{c} {v}" for c, v in zip(g.comparison, g["agrees with rank distance"]))

@@ -14,6 +14,8 @@ for agreement.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -43,6 +45,22 @@ def runs_with_preference(
     question sampling only."""
     out = {s: [r for r in rs if has_preference(r, dataset, subdir)] for s, rs in by_strategy.items()}
     return out if out and all(len(rs) >= min_runs for rs in out.values()) else None
+
+
+BASELINE_SYSTEMS = ("untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)")
+
+
+def system_order(
+    names, transforms: Iterable[str], strategies: Iterable[str], transform_heads: bool = True
+) -> list[str]:
+    """Display order of language-preference systems (labels of :func:`system_label`): the untrained
+    encoder and the baselines, the training-free transforms and the strategies' heads in the given
+    orders, any other system alphabetically, then (``transform_heads``) each transform + head."""
+    first = [*BASELINE_SYSTEMS, *(f"{t} (no training)" for t in transforms), *(f"{s} (head)" for s in strategies)]
+    names = set(names)
+    rest = sorted(names - set(first))
+    combined = [n for n in rest if " + " in n] if transform_heads else []
+    return [n for n in first if n in names] + [n for n in rest if " + " not in n] + combined
 
 
 def metric_series(record: dict, dataset: str, metric: str, subdir: str = "") -> pd.Series:
@@ -170,4 +188,5 @@ __all__ = [
     "runs_with_preference",
     "summary_table",
     "system_label",
+    "system_order",
 ]

@@ -67,3 +67,15 @@ def test_agreement_reads_planted_orders(store):
     assert verdict[("1 − MRC", "X-X-mono − X-Y")] == "unresolved", (
         "MRC planted equal: a zero difference is never resolved"
     )
+
+
+def test_system_order_puts_baselines_transforms_heads_then_transform_heads():
+    from hybridlib.analysis.preference import system_order
+
+    names = ["Hybrid (head)", "center-eval + X-Y (head)", "BM25", "lir (no training)", "untrained", "X-Y (head)",
+             "center (no training)", "zzz other", "shift + Hybrid (head)"]  # fmt: skip
+    got = system_order(names, ["lir", "center"], ["X-Y", "Hybrid"])
+    assert got == ["untrained", "BM25", "lir (no training)", "center (no training)", "X-Y (head)", "Hybrid (head)",
+                   "zzz other", "center-eval + X-Y (head)", "shift + Hybrid (head)"], got  # fmt: skip
+    without = system_order(names, ["lir", "center"], ["X-Y", "Hybrid"], transform_heads=False)
+    assert without == got[:7], "transform + head rows are left out, nothing else"
