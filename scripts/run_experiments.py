@@ -63,6 +63,11 @@ def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | Non
     rest = f"~{estimate / 3600:.1f} h at {source}" if estimate is not None else "no estimate"
     spent = sum(r["wall_seconds"] for r in stored) / 3600
     print(f"{stage}: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured); {len(missing)} missing: {rest}")
+    for cfg, path in grids.checkpoints_in_cache(missing, p):
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        print(
+            f"  in flight: {cfg.protocol} {grids.label(cfg)} seed {cfg.seed}: checkpoint {path.name} (written {written}) resumes there"
+        )
 
 
 def main() -> None:

@@ -11,9 +11,11 @@ alone, so reading results can never start a run. The runners (:mod:`~hybridlib.r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hybridlib.data.ntrex import ntrex_data
 from hybridlib.evaluation.suite import load_suite, suite_fingerprint
+from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
 from hybridlib.train.configs import FineTuneConfig, HeadConfig, PartialFineTuneConfig
 from hybridlib.train.distributed import world_size
@@ -102,6 +104,14 @@ def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
     """Fingerprints of the full evaluation sets and of this seed's training examples."""
     ex = training_examples(cfg.protocol, cfg.train_max_groups, cfg.negatives, seed=cfg.seed)
     return {"eval": suite_fingerprint(full_eval_tasks(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
+
+
+def partial_checkpoint_path(cfg: PartialFineTuneConfig, preset: Preset) -> Path:
+    """Where a partial-track run keeps its mid-run training checkpoint: ``<cache>/checkpoints/
+    partial-ft-<record key>.pt`` (cache only, never committed; gone once the record is stored)."""
+    from hybridlib.runs.store import record_key
+
+    return cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, partial_data(cfg, preset))}.pt"
 
 
 def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:

@@ -9,9 +9,18 @@ checks it in a fresh interpreter): computing a missing run is :mod:`hybridlib.ru
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from hybridlib.presets import Preset
-from hybridlib.runs.configs import HeadRunConfig, finetune_config, head_config, partial_config, run_data, run_kind
+from hybridlib.runs.configs import (
+    HeadRunConfig,
+    finetune_config,
+    head_config,
+    partial_checkpoint_path,
+    partial_config,
+    run_data,
+    run_kind,
+)
 from hybridlib.runs.store import load_record
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
 from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-exported for notebooks
@@ -245,6 +254,14 @@ def split_grid(configs: list, preset: Preset) -> tuple[list[dict], list]:
         else:
             stored.append(rec)
     return stored, missing
+
+
+def checkpoints_in_cache(missing: list, preset: Preset) -> list[tuple[object, Path]]:
+    """The ``missing`` configs that have a mid-run training checkpoint in this machine's cache
+    (:func:`~hybridlib.runs.configs.partial_checkpoint_path`, written by the partial-track runner): each resumes
+    there instead of at step 0. The cache is never committed, so on a new machine this is empty."""
+    paths = [(cfg, partial_checkpoint_path(cfg, preset)) for cfg in missing if run_kind(cfg) == "partial-ft"]
+    return [(cfg, path) for cfg, path in paths if path.is_file()]
 
 
 def cost_class(config) -> tuple:

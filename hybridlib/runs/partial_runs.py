@@ -14,7 +14,12 @@ from hybridlib.fileio import write_by_name
 from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
-from hybridlib.runs.configs import full_eval_tasks, partial_config, partial_data  # noqa: F401  (re-exported)
+from hybridlib.runs.configs import (  # noqa: F401  (partial_config re-exported)
+    full_eval_tasks,
+    partial_checkpoint_path,
+    partial_config,
+    partial_data,
+)
 from hybridlib.runs.store import cached_run, record_key
 from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, states_scorer, train_partial
 
@@ -26,7 +31,7 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     interrupted mid-training (or mid-evaluation) resumes there; the file goes once the record is stored.
     """
     data = partial_data(cfg, preset)
-    checkpoint = cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, data)}.pt"
+    checkpoint = partial_checkpoint_path(cfg, preset)
     weights = trained_weights_path(cfg, preset)
 
     def compute():

@@ -184,3 +184,21 @@ def test_grids_hold_no_way_to_run_and_the_executor_rejects_a_non_config():
         assert not hasattr(grids, name), f"grids.{name} exists: the reading module can train"
     with pytest.raises(TypeError, match="dict is not a run config"):
         executor.run_config({"alpha": 0.5}, get_preset("smoke"))
+
+
+def test_status_names_the_missing_runs_whose_checkpoint_is_in_this_machines_cache(tmp_path, monkeypatch):
+    """A mid-run checkpoint of a missing run is reported (it resumes there); one of another config,
+    a stored run's or none at all is not. An empty cache (a new machine) reports nothing."""
+    from hybridlib.runs.configs import partial_checkpoint_path
+
+    monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path / "cache"))
+    smoke = get_preset("smoke")
+    missing = [c for c in grids.every_block_grid(smoke) if c.steps][:3]
+    assert grids.checkpoints_in_cache(missing, smoke) == [], "an empty cache has nothing in flight"
+    path = partial_checkpoint_path(missing[1], smoke)
+    assert path.parent == tmp_path / "cache" / "checkpoints", f"checkpoint outside the cache: {path}"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    (path.parent / "partial-ft-000000000000.pt").write_bytes(b"x")  # another config's
+    assert grids.checkpoints_in_cache(missing, smoke) == [(missing[1], path)]
+    assert grids.checkpoints_in_cache([missing[0], missing[2]], smoke) == [], "a run without a checkpoint"
