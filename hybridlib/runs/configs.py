@@ -106,12 +106,14 @@ def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
     return {"eval": suite_fingerprint(full_eval_tasks(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
 
 
-def partial_checkpoint_path(cfg: PartialFineTuneConfig, preset: Preset) -> Path:
+def partial_checkpoint_path(cfg: PartialFineTuneConfig, preset: Preset, data: dict[str, str] | None = None) -> Path:
     """Where a partial-track run keeps its mid-run training checkpoint: ``<cache>/checkpoints/
-    partial-ft-<record key>.pt`` (cache only, never committed; gone once the record is stored)."""
+    partial-ft-<record key>.pt`` (cache only, never committed; gone once the record is stored).
+    ``data``: the run's :func:`partial_data` when the caller has it already (computed otherwise)."""
     from hybridlib.runs.store import record_key
 
-    return cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, partial_data(cfg, preset))}.pt"
+    data = partial_data(cfg, preset) if data is None else data
+    return cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, data)}.pt"
 
 
 def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:

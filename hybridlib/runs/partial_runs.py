@@ -31,7 +31,7 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     interrupted mid-training (or mid-evaluation) resumes there; the file goes once the record is stored.
     """
     data = partial_data(cfg, preset)
-    checkpoint = partial_checkpoint_path(cfg, preset)
+    checkpoint = partial_checkpoint_path(cfg, preset, data)
     weights = trained_weights_path(cfg, preset)
 
     def compute():

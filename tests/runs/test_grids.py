@@ -187,8 +187,8 @@ def test_grids_hold_no_way_to_run_and_the_executor_rejects_a_non_config():
 
 
 def test_status_names_the_missing_runs_whose_checkpoint_is_in_this_machines_cache(tmp_path, monkeypatch):
-    """A mid-run checkpoint of a missing run is reported (it resumes there); one of another config,
-    a stored run's or none at all is not. An empty cache (a new machine) reports nothing."""
+    """A mid-run checkpoint of a missing run is reported (it resumes there); a checkpoint of another
+    config, or no checkpoint, is not. An empty cache (a new machine) reports nothing."""
     from hybridlib.runs.configs import partial_checkpoint_path
 
     monkeypatch.setenv("HYBRIDLIB_CACHE", str(tmp_path / "cache"))
