@@ -106,14 +106,22 @@ def partial_data(cfg: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
     return {"eval": suite_fingerprint(full_eval_tasks(preset, cfg.eval_tasks)), "train": examples_fingerprint(ex)}
 
 
-def partial_checkpoint_path(cfg: PartialFineTuneConfig, preset: Preset, data: dict[str, str] | None = None) -> Path:
-    """Where a partial-track run keeps its mid-run training checkpoint: ``<cache>/checkpoints/
-    partial-ft-<record key>.pt`` (cache only, never committed; gone once the record is stored).
-    ``data``: the run's :func:`partial_data` when the caller has it already (computed otherwise)."""
+def partial_cache_file(
+    folder: str, cfg: PartialFineTuneConfig, preset: Preset, data: dict[str, str] | None = None
+) -> Path:
+    """``<cache>/<folder>/partial-ft-<record key>.pt``: the one shape of a partial-track run's cache files
+    (cache only, never committed). ``data``: the run's :func:`partial_data` when the caller has it already
+    (computed otherwise)."""
     from hybridlib.runs.store import record_key
 
     data = partial_data(cfg, preset) if data is None else data
-    return cache_dir() / "checkpoints" / f"partial-ft-{record_key(cfg, data)}.pt"
+    return cache_dir() / folder / f"partial-ft-{record_key(cfg, data)}.pt"
+
+
+def partial_checkpoint_path(cfg: PartialFineTuneConfig, preset: Preset, data: dict[str, str] | None = None) -> Path:
+    """Where a partial-track run keeps its mid-run training checkpoint: ``<cache>/checkpoints/
+    partial-ft-<record key>.pt`` (gone once the record is stored)."""
+    return partial_cache_file("checkpoints", cfg, preset, data)
 
 
 def finetune_config(preset: Preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> FineTuneConfig:

@@ -12,15 +12,15 @@ import torch
 
 from hybridlib.fileio import write_by_name
 from hybridlib.models.registry import fingerprint, load_model
-from hybridlib.paths import cache_dir
 from hybridlib.presets import Preset
 from hybridlib.runs.configs import (  # noqa: F401  (partial_config re-exported)
     full_eval_tasks,
+    partial_cache_file,
     partial_checkpoint_path,
     partial_config,
     partial_data,
 )
-from hybridlib.runs.store import cached_run, record_key
+from hybridlib.runs.store import cached_run
 from hybridlib.train.partial import PartialFineTuneConfig, evaluate_partial, states_scorer, train_partial
 
 
@@ -32,7 +32,7 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     """
     data = partial_data(cfg, preset)
     checkpoint = partial_checkpoint_path(cfg, preset, data)
-    weights = trained_weights_path(cfg, preset)
+    weights = trained_weights_path(cfg, preset, data)
 
     def compute():
         tasks = full_eval_tasks(preset, cfg.eval_tasks)
@@ -52,9 +52,10 @@ def run_partial(cfg: PartialFineTuneConfig, preset: Preset, force: bool = False,
     return record
 
 
-def trained_weights_path(cfg: PartialFineTuneConfig, preset: Preset) -> Path:
-    """Where a run's trained top blocks are kept: ``<cache>/weights/partial-ft-<record key>.pt``."""
-    return cache_dir() / "weights" / f"partial-ft-{record_key(cfg, partial_data(cfg, preset))}.pt"
+def trained_weights_path(cfg: PartialFineTuneConfig, preset: Preset, data: dict[str, str] | None = None) -> Path:
+    """Where a run's trained top blocks are kept: ``<cache>/weights/partial-ft-<record key>.pt``
+    (``data``: the run's :func:`partial_data` when the caller has it already)."""
+    return partial_cache_file("weights", cfg, preset, data)
 
 
 def trained_scorer_for(cfg: PartialFineTuneConfig, preset: Preset, show_progress: bool = False):
