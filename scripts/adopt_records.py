@@ -1,7 +1,8 @@
 """Adopt a rerun store's records into results/, replacing the committed records of the same key.
 
     HYBRIDLIB_RESULTS=build/rerun-partial python scripts/run_experiments.py partial --seeds 0 1 2
-    python scripts/compare_stores.py build/rerun-partial results      # how closely the rerun reproduces
+    python scripts/compare_stores.py build/rerun-partial results --kind partial-ft \
+        --table results/rerun_partial_vs_committed.csv                # first: keeps the committed values
     python scripts/adopt_records.py build/rerun-partial results --kind partial-ft
 
 A rerun of a committed config has the committed record's key (same config, data and store format)

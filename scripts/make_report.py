@@ -20,6 +20,7 @@ from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
 from hybridlib.analysis.preference import agreement, runs_with_preference
 from hybridlib.analysis.regimes import claim_agreement, versus_untrained
+from hybridlib.analysis.reproducibility import PARTIAL_RERUN_TABLE, rerun_sentence, rerun_summary
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
 from hybridlib.analysis.tables import table1
@@ -364,6 +365,34 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     return lines, sentence
 
 
+def rerun_section(table) -> tuple[list[str], str]:
+    """The partial grid's runs rerun (issue 37) beside their committed records, from the table
+    ``scripts/compare_stores.py --table`` keeps (empty until it exists)."""
+    if not table.exists():
+        return [], ""
+    rows = pd.read_csv(table)
+    sentence = rerun_sentence(rows)
+    if not sentence:
+        return [], ""
+    summary = rerun_summary(rows)
+    return [
+        "## Does a trained run reproduce? The partial grid rerun beside its committed records",
+        "",
+        "Each run has the committed record's key (same config, data, store format), rerun in a later session "
+        "with newer code (which adds the language-preference metrics); training and evaluation are deterministic "
+        "for a config and seed on one machine, so a difference is floating-point nondeterminism (thread "
+        "scheduling, CPU kernels) fed through 300 optimiser steps. Seed SD: the committed values' standard "
+        "deviation over seeds within a strategy, pooled over strategies. Made by "
+        "`python scripts/compare_stores.py build/rerun-partial results --kind partial-ft --table "
+        f"results/{PARTIAL_RERUN_TABLE}` before the reruns were adopted; the rows are in that file.",
+        "",
+        sentence[0].upper() + sentence[1:],
+        "",
+        summary.to_markdown(index=False, floatfmt=".4g"),
+        "",
+    ], "**A rerun:** " + sentence
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu")
@@ -410,6 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     out += every_lines
     bias_lines, bias_sentence = bias_section(P, head, partial, args.n_boot)
     out += bias_lines
+    rerun_lines, rerun_line = rerun_section(results_dir() / PARTIAL_RERUN_TABLE)
+    out += rerun_lines
     primary_name, primary = next(iter(tracks.items()))
     effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)
     figure = f"03_effects_{args.protocol.replace('>', '-to-')}"
@@ -420,6 +451,7 @@ def main(argv: list[str] | None = None) -> None:
         + summary_section(tallies, effects, figure_rel)
         + ([bias_sentence, ""] if bias_sentence else [])
         + ([every_sentence, ""] if every_sentence else [])
+        + ([rerun_line, ""] if rerun_line else [])
         + out
     )
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]

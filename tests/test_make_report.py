@@ -123,3 +123,19 @@ def test_every_block_section_finds_two_identical_regimes_agreeing_wherever_both_
     assert m and m.group(1) == m.group(2) and int(m.group(1)) > 0, sentence
     only = re.findall(r"(\d+) resolved under every block only", sentence)
     assert only == ["0", "0"], f"identical regimes: no difference and no claim resolves under one only: {sentence}"
+
+
+def test_rerun_section_reads_the_kept_table_and_is_empty_without_it(tmp_path):
+    from hybridlib.analysis.reproducibility import ROW_COLUMNS
+
+    table = tmp_path / "rerun.csv"
+    assert make_report().rerun_section(table) == ([], ""), "no table, no section"
+    rows = [["k0", 0.5, 0, 0, "xquad-r.Mul_mAP", 0.30, 0.30], ["k0", 0.5, 0, 0, "xquad-r.RD", 500.0, 500.5]]
+    rows += [[f"k{s}", 0.5, s, 300, "xquad-r.Mul_mAP", 0.40 + 0.01 * s, 0.40 + 0.01 * s + 0.002] for s in (1, 2)]
+    pd.DataFrame(rows, columns=ROW_COLUMNS).to_csv(table, index=False)
+    lines, sentence = make_report().rerun_section(table)
+    assert lines[0].startswith("## Does a trained run reproduce?"), lines[0]
+    assert "3 stored runs rerun (2 trained, 1 untrained)" in sentence, sentence
+    assert "largest |Δ| metric: 0.002 (xquad-r.Mul_mAP, α 0.5 seed 1" in sentence, sentence
+    assert "largest |Δ| rank distance: 0.5 ranks" in sentence, sentence
+    assert "the largest in seed SDs: 0.28 SD (xquad-r.Mul_mAP)" in sentence, "0.002 / SD(0.41, 0.42) = 0.002 / 0.00707"

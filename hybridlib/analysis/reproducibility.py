@@ -1,0 +1,141 @@
+"""Does a stored run reproduce when it is run again? Committed record beside its rerun, metric by metric.
+
+A rerun of a committed config (same config, data and store format, so the same record key) made on
+another machine or in another session should give the same numbers up to floating-point
+nondeterminism; for a *trained* run that nondeterminism is fed back through every optimiser step.
+:func:`rerun_rows` lines the two records up on their headline numbers (each dataset's summary:
+Mo/Cr/Mul mAP, R@1, R@10, rank distance; each MIRACL-style task's mean nDCG@10 and R@100 over its
+languages); :func:`rerun_summary` sets the largest difference of each metric beside the seed-to-seed
+spread of the same metric, the yardstick the study's verdicts are built on.
+
+Torch-free: it reads record dicts (``hybridlib.fileio.read_json`` of a store's JSON files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+ROW_COLUMNS = ["key", "alpha", "seed", "steps", "metric", "committed", "rerun"]
+PARTIAL_RERUN_TABLE = "rerun_partial_vs_committed.csv"  # under results/: the partial grid's seeds 0-2 rerun (issue 37)
+
+
+def headline_numbers(results: Mapping) -> dict[str, float]:
+    """A record's headline numbers by ``<task>.<metric>``: every number in a task's ``summary``, and for
+    per-language tasks (no summary) each number of its ``per_language['mean']`` except ``n_queries``."""
+    out: dict[str, float] = {}
+    for task, res in results.items():
+        if isinstance(res.get("summary"), Mapping):
+            values = res["summary"]
+        else:
+            values = {k: v for k, v in res.get("per_language", {}).get("mean", {}).items() if k != "n_queries"}
+        out |= {f"{task}.{k}": float(v) for k, v in values.items() if isinstance(v, (int, float))}
+    return out
+
+
+def rerun_rows(rerun: Mapping[str, Mapping], committed: Mapping[str, Mapping]) -> pd.DataFrame:
+    """One row per (record key, headline metric) present in both stores: ``committed``, ``rerun``.
+
+    ``rerun`` / ``committed``: record dicts by record key (a store file's stem). A key whose two
+    records are the same record (same ``finished`` time and arrays digest: already adopted) gives no
+    row, so an adopted rerun is never compared with itself.
+    """
+    rows = []
+    for key in sorted(rerun.keys() & committed.keys()):
+        a, b = rerun[key], committed[key]
+        if (a.get("finished"), a.get("arrays_sha256")) == (b.get("finished"), b.get("arrays_sha256")):
+            continue
+        x, y = headline_numbers(a.get("results", {})), headline_numbers(b.get("results", {}))
+        cfg = b.get("config", {})
+        for metric in sorted(x.keys() & y.keys()):
+            rows.append([key, cfg.get("alpha"), cfg.get("seed"), cfg.get("steps"), metric, y[metric], x[metric]])
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def merge_rows(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``existing`` rows kept as they are (their committed values may be gone from the store once a
+    rerun is adopted); ``new`` adds only keys ``existing`` lacks."""
+    if existing.empty:
+        return new.reset_index(drop=True)
+    fresh = new[~new["key"].isin(set(existing["key"]))]
+    return pd.concat([existing, fresh], ignore_index=True).sort_values(["key", "metric"], ignore_index=True)
+
+
+def rerun_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per metric: runs compared, mean and max |rerun − committed|, where the max is, and the seed SD.
+
+    ``seed SD``: the standard deviation (ddof 1) of the committed values over seeds within one
+    strategy (α), pooled over strategies (root of the mean variance), trained runs only; NaN when no
+    strategy has two seeds. ``max |Δ| / seed SD`` says how a rerun's drift compares with the spread the
+    verdicts already average over: well under 1 means the drift cannot move a verdict by itself.
+    Rank distances are in ranks, everything else a fraction.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=["metric", "runs", "mean |Δ|", "max |Δ|", "max at", "seed SD", "max |Δ| / seed SD"])
+    rows = rows.assign(diff=(rows["rerun"] - rows["committed"]).abs())
+    out = []
+    for metric, g in rows.groupby("metric", sort=True):
+        worst = g.loc[g["diff"].idxmax()]
+        trained = g[g["steps"] > 0]
+        variances = [v for _, s in trained.groupby("alpha") if len(s) > 1 for v in [s["committed"].var(ddof=1)]]
+        sd = float(np.sqrt(np.mean(variances))) if variances else float("nan")
+        out.append(
+            {
+                "metric": metric,
+                "runs": len(g),
+                "mean |Δ|": g["diff"].mean(),
+                "max |Δ|": worst["diff"],
+                "max at": f"{worst['key']} (α {worst['alpha']}, seed {worst['seed']}, steps {worst['steps']})",
+                "seed SD": sd,
+                "max |Δ| / seed SD": worst["diff"] / sd if sd > 0 else float("nan"),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def largest_difference(rows: pd.DataFrame, rank_distance: bool = False) -> pd.Series | None:
+    """The row with the largest |rerun − committed| among fractions (or, with ``rank_distance``, among
+    rank distances, metric names ending in ``RD``); None when there is none."""
+    is_rd = rows["metric"].str.endswith("RD")
+    pick = rows[is_rd if rank_distance else ~is_rd]
+    if pick.empty:
+        return None
+    diff = (pick["rerun"] - pick["committed"]).abs()
+    return pick.loc[diff.idxmax()]
+
+
+def rerun_sentence(rows: pd.DataFrame) -> str:
+    """The reading in one computed sentence: runs compared, the largest difference of a fraction and
+    of a rank distance, and the largest difference in seed SDs ("" without rows)."""
+    if rows.empty:
+        return ""
+    runs = rows.drop_duplicates("key")
+    trained = int((runs["steps"] > 0).sum())
+    parts = [f"{len(runs)} stored runs rerun ({trained} trained, {len(runs) - trained} untrained)"]
+    for rd, unit in ((False, ""), (True, " ranks")):
+        worst = largest_difference(rows, rank_distance=rd)
+        if worst is not None:
+            diff = abs(worst["rerun"] - worst["committed"])
+            parts.append(
+                f"largest |Δ| {'rank distance' if rd else 'metric'}: {diff:.4g}{unit} ({worst['metric']}, "
+                f"α {worst['alpha']} seed {worst['seed']}{'' if worst['steps'] else ', untrained'}: "
+                f"{worst['committed']:.4f} committed, {worst['rerun']:.4f} rerun)"
+            )
+    ratio = rerun_summary(rows).set_index("metric")["max |Δ| / seed SD"].dropna()
+    if len(ratio):
+        parts.append(f"the largest in seed SDs: {ratio.max():.2f} SD ({ratio.idxmax()})")
+    return "; ".join(parts) + "."
+
+
+__all__ = [
+    "PARTIAL_RERUN_TABLE",
+    "rerun_sentence",
+    "ROW_COLUMNS",
+    "headline_numbers",
+    "rerun_rows",
+    "merge_rows",
+    "rerun_summary",
+    "largest_difference",
+]

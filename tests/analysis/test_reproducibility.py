@@ -1,0 +1,79 @@
+"""hybridlib.analysis.reproducibility: committed records beside their reruns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridlib.analysis.reproducibility import (
+    ROW_COLUMNS,
+    headline_numbers,
+    largest_difference,
+    merge_rows,
+    rerun_rows,
+    rerun_summary,
+)
+
+
+def record(alpha: float, seed: int, mul: float, rd: float, ndcg: float = 0.5, steps: int = 300, finished: str = "a"):
+    return {
+        "config": {"alpha": alpha, "seed": seed, "steps": steps},
+        "finished": finished,
+        "arrays_sha256": f"{alpha}-{seed}-{finished}",
+        "results": {
+            "xquad-r": {"summary": {"Mul_mAP": mul, "RD": rd}, "per_language": {"de": {"mAP": 0.1}}},
+            "miracl-pooled": {"per_language": {"sw": {"nDCG@10": 0.9}, "mean": {"nDCG@10": ndcg, "n_queries": 20.0}}},
+        },
+    }
+
+
+def test_headline_numbers_are_summaries_and_per_language_means_without_counts():
+    got = headline_numbers(record(0.5, 0, 0.4, 300.0, ndcg=0.6)["results"])
+    assert got == {"xquad-r.Mul_mAP": 0.4, "xquad-r.RD": 300.0, "miracl-pooled.nDCG@10": 0.6}, got
+
+
+def test_rows_line_up_matched_keys_and_skip_an_adopted_record():
+    committed = {"k1": record(0.5, 0, 0.40, 300.0), "k2": record(1.0, 0, 0.30, 400.0), "k3": record(0.0, 0, 0.2, 1.0)}
+    rerun = {"k1": record(0.5, 0, 0.41, 303.0, finished="b"), "k2": committed["k2"], "k4": record(0.0, 1, 0.1, 1.0)}
+    rows = rerun_rows(rerun, committed)
+    assert list(rows.columns) == ROW_COLUMNS
+    assert set(rows["key"]) == {"k1"}, "k2 is the same record in both stores (adopted), k3/k4 are in one store only"
+    mul = rows.set_index("metric").loc["xquad-r.Mul_mAP"]
+    assert (mul["committed"], mul["rerun"], mul["alpha"], mul["seed"]) == (0.40, 0.41, 0.5, 0)
+
+
+def test_merge_keeps_the_rows_it_has_and_adds_new_keys_only():
+    old = pd.DataFrame([["k1", 0.5, 0, 300, "m", 0.40, 0.41]], columns=ROW_COLUMNS)
+    new = pd.DataFrame([["k1", 0.5, 0, 300, "m", 0.41, 0.41], ["k2", 1.0, 0, 300, "m", 0.3, 0.2]], columns=ROW_COLUMNS)
+    merged = merge_rows(old, new)
+    assert merged.set_index("key").loc["k1", "committed"] == 0.40, "an existing key keeps its committed value"
+    assert set(merged["key"]) == {"k1", "k2"}
+
+
+def test_summary_sets_the_largest_difference_beside_the_pooled_seed_sd():
+    committed, rerun = {}, {}
+    planted = {0.5: [0.40, 0.42, 0.44], 1.0: [0.30, 0.31, 0.32]}  # per-strategy variances 4e-4 and 1e-4
+    for alpha, values in planted.items():
+        for seed, v in enumerate(values):
+            key = f"{alpha}-{seed}"
+            committed[key] = record(alpha, seed, v, 300.0)
+            rerun[key] = record(alpha, seed, v + (0.005 if key == "1.0-2" else 0.001), 300.0 + seed, finished="b")
+    committed["ref"], rerun["ref"] = record(0.5, 0, 0.2, 1.0, steps=0), record(0.5, 0, 0.2, 1.0, steps=0, finished="b")
+    rows = rerun_rows(rerun, committed)
+    summary = rerun_summary(rows).set_index("metric")
+    mul = summary.loc["xquad-r.Mul_mAP"]
+    assert mul["runs"] == 7
+    assert mul["max |Δ|"] == pytest.approx(0.005)
+    assert mul["max at"].startswith("1.0-2 "), mul["max at"]
+    assert mul["seed SD"] == pytest.approx(np.sqrt((4e-4 + 1e-4) / 2)), "pooled within strategies, trained runs only"
+    assert mul["max |Δ| / seed SD"] == pytest.approx(0.005 / np.sqrt(2.5e-4))
+    worst = largest_difference(rows)
+    assert (worst["key"], worst["metric"]) == ("1.0-2", "xquad-r.Mul_mAP")
+    assert largest_difference(rows, rank_distance=True)["rerun"] == 302.0
+
+
+def test_empty_rows_give_empty_summaries():
+    rows = pd.DataFrame(columns=ROW_COLUMNS)
+    assert rerun_summary(rows).empty
+    assert largest_difference(rows) is None
