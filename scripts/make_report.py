@@ -20,7 +20,13 @@ from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
 from hybridlib.analysis.preference import agreement, runs_with_preference
 from hybridlib.analysis.regimes import claim_agreement, versus_untrained
-from hybridlib.analysis.reproducibility import PARTIAL_RERUN_TABLE, rerun_sentence, rerun_summary
+from hybridlib.analysis.reproducibility import (
+    PARTIAL_RERUN_TABLE,
+    pooled_seed_sd,
+    record_values,
+    rerun_sentence,
+    rerun_summary,
+)
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, summary_line
 from hybridlib.analysis.stats import fmt_p
 from hybridlib.analysis.tables import table1
@@ -365,24 +371,26 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     return lines, sentence
 
 
-def rerun_section(table) -> tuple[list[str], str]:
+def rerun_section(table, grid: list[dict]) -> tuple[list[str], str]:
     """The partial grid's runs rerun (issue 37) beside their committed records, from the table
-    ``scripts/compare_stores.py --table`` keeps (empty until it exists)."""
+    ``scripts/compare_stores.py --table`` keeps (empty until it exists); the seed SD is that of
+    ``grid``, the stored runs of the grid they belong to (every seed)."""
     if not table.exists():
         return [], ""
     rows = pd.read_csv(table)
-    sentence = rerun_sentence(rows)
+    sd = pooled_seed_sd(record_values(grid)) if grid else None
+    sentence = rerun_sentence(rows, sd)
     if not sentence:
         return [], ""
-    summary = rerun_summary(rows)
+    summary = rerun_summary(rows, sd)
     return [
         "## Does a trained run reproduce? The partial grid rerun beside its committed records",
         "",
         "Each run has the committed record's key (same config, data, store format), rerun in a later session "
         "with newer code (which adds the language-preference metrics); training and evaluation are deterministic "
         "for a config and seed on one machine, so a difference is floating-point nondeterminism (thread "
-        "scheduling, CPU kernels) fed through 300 optimiser steps. Seed SD: the committed values' standard "
-        "deviation over seeds within a strategy, pooled over strategies. Made by "
+        "scheduling, CPU kernels) fed through 300 optimiser steps. Seed SD: the standard deviation over the "
+        f"{len(grid)} stored runs' seeds within a strategy, pooled over strategies. Made by "
         "`python scripts/compare_stores.py build/rerun-partial results --kind partial-ft --table "
         f"results/{PARTIAL_RERUN_TABLE}` before the reruns were adopted; the rows are in that file.",
         "",
@@ -439,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
     out += every_lines
     bias_lines, bias_sentence = bias_section(P, head, partial, args.n_boot)
     out += bias_lines
-    rerun_lines, rerun_line = rerun_section(results_dir() / PARTIAL_RERUN_TABLE)
+    rerun_lines, rerun_line = rerun_section(results_dir() / PARTIAL_RERUN_TABLE, partial)
     out += rerun_lines
     primary_name, primary = next(iter(tracks.items()))
     effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)

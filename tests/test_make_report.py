@@ -129,13 +129,20 @@ def test_rerun_section_reads_the_kept_table_and_is_empty_without_it(tmp_path):
     from hybridlib.analysis.reproducibility import ROW_COLUMNS
 
     table = tmp_path / "rerun.csv"
-    assert make_report().rerun_section(table) == ([], ""), "no table, no section"
+    assert make_report().rerun_section(table, []) == ([], ""), "no table, no section"
     rows = [["k0", 0.5, 0, 0, "xquad-r.Mul_mAP", 0.30, 0.30], ["k0", 0.5, 0, 0, "xquad-r.RD", 500.0, 500.5]]
     rows += [[f"k{s}", 0.5, s, 300, "xquad-r.Mul_mAP", 0.40 + 0.01 * s, 0.40 + 0.01 * s + 0.002] for s in (1, 2)]
     pd.DataFrame(rows, columns=ROW_COLUMNS).to_csv(table, index=False)
-    lines, sentence = make_report().rerun_section(table)
+    lines, sentence = make_report().rerun_section(table, [])
     assert lines[0].startswith("## Does a trained run reproduce?"), lines[0]
     assert "3 stored runs rerun (2 trained, 1 untrained)" in sentence, sentence
     assert "largest |Δ| metric: 0.002 (xquad-r.Mul_mAP, α 0.5 seed 1" in sentence, sentence
     assert "largest |Δ| rank distance: 0.5 ranks" in sentence, sentence
     assert "the largest in seed SDs: 0.28 SD (xquad-r.Mul_mAP)" in sentence, "0.002 / SD(0.41, 0.42) = 0.002 / 0.00707"
+    grid = [  # the grid's stored runs: the seed SD comes from all of them (0.01 within α 0.5)
+        {"config": {"alpha": 0.5, "seed": s, "steps": 300}, "results": {"xquad-r": {"summary": {"Mul_mAP": v}}}}
+        for s, v in enumerate([0.40, 0.41, 0.42])
+    ]
+    lines, sentence = make_report().rerun_section(table, grid)
+    assert "the largest in seed SDs: 0.20 SD (xquad-r.Mul_mAP)" in sentence, sentence
+    assert "over the 3 stored runs' seeds" in "\n".join(lines)

@@ -13,7 +13,7 @@ Torch-free: it reads record dicts (``hybridlib.fileio.read_json`` of a store's J
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -63,24 +63,43 @@ def merge_rows(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([existing, fresh], ignore_index=True).sort_values(["key", "metric"], ignore_index=True)
 
 
-def rerun_summary(rows: pd.DataFrame) -> pd.DataFrame:
+def record_values(records: Iterable[Mapping]) -> pd.DataFrame:
+    """Stored records' headline numbers, one row per (record, metric): ``alpha``, ``seed``, ``steps``,
+    ``metric``, ``value`` (for the seed spread of a whole grid, e.g. all five seeds of the partial track)."""
+    rows = [
+        [r["config"].get("alpha"), r["config"].get("seed"), r["config"].get("steps"), metric, value]
+        for r in records
+        for metric, value in headline_numbers(r.get("results", {})).items()
+    ]
+    return pd.DataFrame(rows, columns=["alpha", "seed", "steps", "metric", "value"])
+
+
+def pooled_seed_sd(values: pd.DataFrame, column: str = "value") -> pd.Series:
+    """Per metric: the standard deviation (ddof 1) of ``column`` over seeds within one strategy (α),
+    pooled over strategies (root of the mean variance), trained runs (``steps`` > 0) only; a metric
+    where no strategy has two seeds is absent."""
+    trained = values[values["steps"] > 0]
+    variances = trained.groupby(["metric", "alpha"])[column].var(ddof=1).dropna()
+    return np.sqrt(variances.groupby(level="metric").mean())
+
+
+def rerun_summary(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> pd.DataFrame:
     """Per metric: runs compared, mean and max |rerun − committed|, where the max is, and the seed SD.
 
-    ``seed SD``: the standard deviation (ddof 1) of the committed values over seeds within one
-    strategy (α), pooled over strategies (root of the mean variance), trained runs only; NaN when no
-    strategy has two seeds. ``max |Δ| / seed SD`` says how a rerun's drift compares with the spread the
-    verdicts already average over: well under 1 means the drift cannot move a verdict by itself.
-    Rank distances are in ranks, everything else a fraction.
+    ``seed_sd``: per metric, the seed spread to measure the drift against (:func:`pooled_seed_sd`,
+    e.g. of every stored seed of the grid); by default that of the compared runs' committed values
+    (NaN where no strategy has two). ``max |Δ| / seed SD`` says how a rerun's drift compares with the
+    spread the verdicts already average over: well under 1 means the drift cannot move a verdict by
+    itself. Rank distances are in ranks, everything else a fraction.
     """
     if rows.empty:
         return pd.DataFrame(columns=["metric", "runs", "mean |Δ|", "max |Δ|", "max at", "seed SD", "max |Δ| / seed SD"])
+    sds = pooled_seed_sd(rows, "committed") if seed_sd is None else seed_sd
     rows = rows.assign(diff=(rows["rerun"] - rows["committed"]).abs())
     out = []
     for metric, g in rows.groupby("metric", sort=True):
         worst = g.loc[g["diff"].idxmax()]
-        trained = g[g["steps"] > 0]
-        variances = [v for _, s in trained.groupby("alpha") if len(s) > 1 for v in [s["committed"].var(ddof=1)]]
-        sd = float(np.sqrt(np.mean(variances))) if variances else float("nan")
+        sd = float(sds.get(metric, np.nan))
         out.append(
             {
                 "metric": metric,
@@ -106,9 +125,10 @@ def largest_difference(rows: pd.DataFrame, rank_distance: bool = False) -> pd.Se
     return pick.loc[diff.idxmax()]
 
 
-def rerun_sentence(rows: pd.DataFrame) -> str:
+def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> str:
     """The reading in one computed sentence: runs compared, the largest difference of a fraction and
-    of a rank distance, and the largest difference in seed SDs ("" without rows)."""
+    of a rank distance, and the largest difference in seed SDs (``seed_sd`` as in
+    :func:`rerun_summary`; "" without rows)."""
     if rows.empty:
         return ""
     runs = rows.drop_duplicates("key")
@@ -123,7 +143,7 @@ def rerun_sentence(rows: pd.DataFrame) -> str:
                 f"α {worst['alpha']} seed {worst['seed']}{'' if worst['steps'] else ', untrained'}: "
                 f"{worst['committed']:.4f} committed, {worst['rerun']:.4f} rerun)"
             )
-    ratio = rerun_summary(rows).set_index("metric")["max |Δ| / seed SD"].dropna()
+    ratio = rerun_summary(rows, seed_sd).set_index("metric")["max |Δ| / seed SD"].dropna()
     if len(ratio):
         parts.append(f"the largest in seed SDs: {ratio.max():.2f} SD ({ratio.idxmax()})")
     return "; ".join(parts) + "."
@@ -132,6 +152,8 @@ def rerun_sentence(rows: pd.DataFrame) -> str:
 __all__ = [
     "PARTIAL_RERUN_TABLE",
     "rerun_sentence",
+    "record_values",
+    "pooled_seed_sd",
     "ROW_COLUMNS",
     "headline_numbers",
     "rerun_rows",

@@ -11,6 +11,8 @@ from hybridlib.analysis.reproducibility import (
     headline_numbers,
     largest_difference,
     merge_rows,
+    pooled_seed_sd,
+    record_values,
     rerun_rows,
     rerun_summary,
 )
@@ -77,3 +79,16 @@ def test_empty_rows_give_empty_summaries():
     rows = pd.DataFrame(columns=ROW_COLUMNS)
     assert rerun_summary(rows).empty
     assert largest_difference(rows) is None
+
+
+def test_the_seed_sd_of_a_whole_grid_pools_variances_within_strategies_of_trained_runs():
+    runs = [record(0.5, s, v, 300.0) for s, v in enumerate([0.40, 0.42, 0.44])]
+    runs += [record(1.0, s, v, 300.0) for s, v in enumerate([0.30, 0.31, 0.32])]
+    runs += [record(0.5, 0, 0.9, 300.0, steps=0), record(0.0, 0, 0.5, 300.0)]  # untrained; a strategy with one seed
+    sd = pooled_seed_sd(record_values(runs))
+    assert sd["xquad-r.Mul_mAP"] == pytest.approx(np.sqrt((4e-4 + 1e-4) / 2))
+    assert sd["xquad-r.RD"] == 0.0, "every planted run has RD 300"
+    rows = pd.DataFrame([["k", 1.0, 0, 300, "xquad-r.Mul_mAP", 0.30, 0.31]], columns=ROW_COLUMNS)
+    got = rerun_summary(rows, sd).set_index("metric").loc["xquad-r.Mul_mAP"]
+    assert got["seed SD"] == pytest.approx(np.sqrt(2.5e-4)), "the grid's SD, not the (single) compared run's"
+    assert np.isnan(rerun_summary(rows).loc[0, "seed SD"]), "one compared run has no seed spread of its own"
