@@ -5,7 +5,7 @@ another machine or in another session should give the same numbers up to floatin
 nondeterminism; for a *trained* run that nondeterminism is fed back through every optimiser step.
 :func:`rerun_rows` lines the two records up on their headline numbers (each dataset's summary:
 Mo/Cr/Mul mAP, R@1, R@10, rank distance; each MIRACL-style task's mean nDCG@10 and R@100 over its
-languages); :func:`rerun_summary` sets the largest difference of each metric beside the seed-to-seed
+languages) and, for trained runs, the checkpoint kept and its validation loss; :func:`rerun_summary` sets the largest difference of each metric beside the seed-to-seed
 spread of the same metric, the yardstick the study's verdicts are built on.
 
 Torch-free: it reads record dicts (``hybridlib.fileio.read_json`` of a store's JSON files).
@@ -35,8 +35,23 @@ def headline_numbers(results: Mapping) -> dict[str, float]:
     return out
 
 
+def training_numbers(record: Mapping) -> dict[str, float]:
+    """A trained record's training outcome: ``train.best_step`` (the checkpoint kept) and
+    ``train.validation_loss`` (its validation loss, as logged at 4 decimals); {} without a log."""
+    log = record.get("train") or {}
+    losses = dict((int(step), loss) for step, loss in log.get("eval_loss", []))
+    if "best_step" not in log or log["best_step"] not in losses:
+        return {}
+    return {"train.best_step": float(log["best_step"]), "train.validation_loss": float(losses[log["best_step"]])}
+
+
+def run_numbers(record: Mapping) -> dict[str, float]:
+    """What a rerun is compared on: :func:`headline_numbers` and :func:`training_numbers`."""
+    return headline_numbers(record.get("results", {})) | training_numbers(record)
+
+
 def rerun_rows(rerun: Mapping[str, Mapping], committed: Mapping[str, Mapping]) -> pd.DataFrame:
-    """One row per (record key, headline metric) present in both stores: ``committed``, ``rerun``.
+    """One row per (record key, metric of :func:`run_numbers`) present in both stores: ``committed``, ``rerun``.
 
     ``rerun`` / ``committed``: record dicts by record key (a store file's stem). A key whose two
     records are the same record (same ``finished`` time and arrays digest: already adopted) gives no
@@ -47,7 +62,7 @@ def rerun_rows(rerun: Mapping[str, Mapping], committed: Mapping[str, Mapping]) -
         a, b = rerun[key], committed[key]
         if (a.get("finished"), a.get("arrays_sha256")) == (b.get("finished"), b.get("arrays_sha256")):
             continue
-        x, y = headline_numbers(a.get("results", {})), headline_numbers(b.get("results", {}))
+        x, y = run_numbers(a), run_numbers(b)
         cfg = b.get("config", {})
         for metric in sorted(x.keys() & y.keys()):
             rows.append([key, cfg.get("alpha"), cfg.get("seed"), cfg.get("steps"), metric, y[metric], x[metric]])
@@ -69,7 +84,7 @@ def record_values(records: Iterable[Mapping]) -> pd.DataFrame:
     rows = [
         [r["config"].get("alpha"), r["config"].get("seed"), r["config"].get("steps"), metric, value]
         for r in records
-        for metric, value in headline_numbers(r.get("results", {})).items()
+        for metric, value in run_numbers(r).items()
     ]
     return pd.DataFrame(rows, columns=["alpha", "seed", "steps", "metric", "value"])
 
@@ -115,10 +130,11 @@ def rerun_summary(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> pd.Da
 
 
 def largest_difference(rows: pd.DataFrame, rank_distance: bool = False) -> pd.Series | None:
-    """The row with the largest |rerun − committed| among fractions (or, with ``rank_distance``, among
-    rank distances, metric names ending in ``RD``); None when there is none."""
+    """The row with the largest |rerun − committed| among the evaluation's fractions (or, with
+    ``rank_distance``, among rank distances, metric names ending in ``RD``; training numbers are
+    neither); None when there is none."""
     is_rd = rows["metric"].str.endswith("RD")
-    pick = rows[is_rd if rank_distance else ~is_rd]
+    pick = rows[(is_rd if rank_distance else ~is_rd) & ~rows["metric"].str.startswith("train.")]
     if pick.empty:
         return None
     diff = (pick["rerun"] - pick["committed"]).abs()
@@ -133,7 +149,9 @@ def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> str:
         return ""
     runs = rows.drop_duplicates("key")
     trained = int((runs["steps"] > 0).sum())
-    parts = [f"{len(runs)} stored runs rerun ({trained} trained, {len(runs) - trained} untrained)"]
+    parts = [
+        f"{len(runs)} stored run{'s' * (len(runs) != 1)} rerun ({trained} trained, {len(runs) - trained} untrained)"
+    ]
     for rd, unit in ((False, ""), (True, " ranks")):
         worst = largest_difference(rows, rank_distance=rd)
         if worst is not None:
@@ -143,6 +161,18 @@ def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> str:
                 f"α {worst['alpha']} seed {worst['seed']}{'' if worst['steps'] else ', untrained'}: "
                 f"{worst['committed']:.4f} committed, {worst['rerun']:.4f} rerun)"
             )
+    best = rows[(rows["metric"] == "train.best_step") & (rows["steps"] > 0)]
+    loss = rows[(rows["metric"] == "train.validation_loss") & (rows["steps"] > 0)]
+    if len(best):
+        same = int((best["rerun"] == best["committed"]).sum())
+        parts.append(
+            f"training kept the same checkpoint in {same} of {len(best)} trained runs"
+            + (
+                f", its validation loss at most {(loss['rerun'] - loss['committed']).abs().max():.4g} apart"
+                if len(loss)
+                else ""
+            )
+        )
     ratio = rerun_summary(rows, seed_sd).set_index("metric")["max |Δ| / seed SD"].dropna()
     if len(ratio):
         parts.append(f"the largest in seed SDs: {ratio.max():.2f} SD ({ratio.idxmax()})")
@@ -153,6 +183,8 @@ __all__ = [
     "PARTIAL_RERUN_TABLE",
     "rerun_sentence",
     "record_values",
+    "training_numbers",
+    "run_numbers",
     "pooled_seed_sd",
     "ROW_COLUMNS",
     "headline_numbers",

@@ -14,12 +14,15 @@ from hybridlib.analysis.reproducibility import (
     pooled_seed_sd,
     record_values,
     rerun_rows,
+    rerun_sentence,
     rerun_summary,
+    training_numbers,
 )
 
 
 def record(alpha: float, seed: int, mul: float, rd: float, ndcg: float = 0.5, steps: int = 300, finished: str = "a"):
     return {
+        "train": {"best_step": 100, "eval_loss": [[0, 1.4], [50, 0.5], [100, 0.4 + seed / 100]]},
         "config": {"alpha": alpha, "seed": seed, "steps": steps},
         "finished": finished,
         "arrays_sha256": f"{alpha}-{seed}-{finished}",
@@ -41,6 +44,13 @@ def test_rows_line_up_matched_keys_and_skip_an_adopted_record():
     rows = rerun_rows(rerun, committed)
     assert list(rows.columns) == ROW_COLUMNS
     assert set(rows["key"]) == {"k1"}, "k2 is the same record in both stores (adopted), k3/k4 are in one store only"
+    assert set(rows["metric"]) == {
+        "xquad-r.Mul_mAP",
+        "xquad-r.RD",
+        "miracl-pooled.nDCG@10",
+        "train.best_step",
+        "train.validation_loss",
+    }, rows["metric"]
     mul = rows.set_index("metric").loc["xquad-r.Mul_mAP"]
     assert (mul["committed"], mul["rerun"], mul["alpha"], mul["seed"]) == (0.40, 0.41, 0.5, 0)
 
@@ -73,6 +83,9 @@ def test_summary_sets_the_largest_difference_beside_the_pooled_seed_sd():
     worst = largest_difference(rows)
     assert (worst["key"], worst["metric"]) == ("1.0-2", "xquad-r.Mul_mAP")
     assert largest_difference(rows, rank_distance=True)["rerun"] == 302.0
+    assert "training kept the same checkpoint in 6 of 6 trained runs, its validation loss at most 0 apart" in (
+        rerun_sentence(rows)
+    ), "planted reruns share the committed training logs; the untrained reference is no trained run"
 
 
 def test_empty_rows_give_empty_summaries():
@@ -92,3 +105,14 @@ def test_the_seed_sd_of_a_whole_grid_pools_variances_within_strategies_of_traine
     got = rerun_summary(rows, sd).set_index("metric").loc["xquad-r.Mul_mAP"]
     assert got["seed SD"] == pytest.approx(np.sqrt(2.5e-4)), "the grid's SD, not the (single) compared run's"
     assert np.isnan(rerun_summary(rows).loc[0, "seed SD"]), "one compared run has no seed spread of its own"
+
+
+def test_training_numbers_are_the_kept_checkpoint_and_its_validation_loss():
+    assert training_numbers(record(0.5, 2, 0.4, 1.0)) == {
+        "train.best_step": 100.0,
+        "train.validation_loss": pytest.approx(0.42),
+    }
+    assert training_numbers({"results": {}}) == {}, "no training log (a baseline record)"
+    assert training_numbers({"train": {"best_step": 7, "eval_loss": [[0, 1.0]]}}) == {}, (
+        "the best step was never logged"
+    )
