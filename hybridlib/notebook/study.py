@@ -92,12 +92,17 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also write each executed notebook over notebooks/NN_name.ipynb (the committed record with outputs)",
     )
+    ap.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="skip the per-protocol variants (when only the main protocol's runs changed)",
+    )
     args = ap.parse_args(argv)
     total = time.perf_counter()
     for nb in notebooks(args.only):
         runs = [(nb.stem, None, nb.with_suffix(".ipynb"))] + [
             (variant_name(nb.stem, v), v, VARIANTS_DIR / f"{variant_name(nb.stem, v)}.ipynb")
-            for v in VARIANTS.get(nb.stem, ())
+            for v in ([] if args.no_variants else VARIANTS.get(nb.stem, ()))
         ]
         for name, parameters, rendered in runs:
             t0 = time.perf_counter()

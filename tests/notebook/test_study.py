@@ -44,6 +44,9 @@ def test_main_runs_each_variant_after_its_notebook_and_renders_it_apart(monkeypa
         "variants/03_main_results__xquad-r-to-mlqa-r.ipynb",
     ], f"default renders beside their source, variants under variants/: {rendered}"
     assert Path(notebooks_dir / "variants/03_main_results__xquad-r-to-mlqa-r.ipynb").read_text().endswith("mlqa-r")
+    calls.clear()
+    study.main(["--preset", "smoke", "--only", "03", "--no-variants"])
+    assert calls == [("03_main_results", "03_main_results", None)], f"--no-variants runs the default only: {calls}"
 
 
 def test_executed_notebooks_hold_no_progress_bars(tmp_path, monkeypatch):
