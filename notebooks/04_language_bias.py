@@ -182,7 +182,7 @@ else:
 # differences, CIs and verdict as above.
 
 # %%
-from hybridlib.analysis.preference import runs_with_preference
+from hybridlib.analysis.preference import has_preference, runs_with_preference
 
 PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
 primary_agree, primary_seeds = None, {}
@@ -193,9 +193,13 @@ if primary_runs is not None:
     display(summary_table({f"{s} ({primary})": primary_runs[s] for s in order}, ds, P.results_subdir).round(3))
     primary_agree = agreement({"rank distance": primary_runs, "preference": primary_runs}, ds, PAIRS, P.results_subdir)
     display(primary_agree.round(4))
-else:
+elif primary != "head":
+    carrying = {s: sorted(r["config"]["seed"] for r in rs if has_preference(r, ds, P.results_subdir))
+                for s, rs in group_by_strategy(records).items()}
     print(f"the {primary} track's runs do not carry the metrics for two seeds of every strategy yet "
-          "(the reruns of docs/reproduce.md); the head track above is the bias evidence")
+          f"(seeds that do: {carrying}; the reruns of docs/reproduce.md); the head track above is the bias evidence")
+else:
+    print("the primary track is the head track: its agreement is the table above")
 
 # %% [markdown]
 # ### The same question under the paper's regime (every block trained)
