@@ -49,16 +49,15 @@ def main() -> None:
         {p.parent.name for p in args.rerun.glob("*/*.json")} | {p.parent.name for p in args.committed.glob("*/*.json")}
     )
     for kind in kinds:
-        a = {p.name: p for p in (args.rerun / kind).glob("*.json")}
-        b = {p.name: p for p in (args.committed / kind).glob("*.json")}
+        a, b = records(args.rerun / kind), records(args.committed / kind)
         worst = {"metric": (0.0, ""), "rank distance": (0.0, "")}
-        for name in sorted(a.keys() & b.keys()):
-            x, y = numbers(read_json(a[name]).get("results", {})), numbers(read_json(b[name]).get("results", {}))
+        for key in sorted(a.keys() & b.keys()):
+            x, y = numbers(a[key].get("results", {})), numbers(b[key].get("results", {}))
             for path in x.keys() & y.keys():
                 group = "rank distance" if path.endswith("RD") else "metric"
                 diff = abs(x[path] - y[path])
                 if diff > worst[group][0]:
-                    worst[group] = (diff, f"{name[:-5]} {path}")
+                    worst[group] = (diff, f"{key} {path}")
         both = len(a.keys() & b.keys())
         print(
             f"{kind}: {both} in both, {len(a.keys() - b.keys())} only in {args.rerun}, {len(b.keys() - a.keys())} only in {args.committed}"
@@ -66,8 +65,10 @@ def main() -> None:
         for group, (diff, where) in worst.items():
             if both:
                 print(f"  max |Δ| {group}: {diff:.4g}" + (f" ({where})" if where else ""))
-    if args.table:
-        write_table(args.rerun / args.kind, args.committed / args.kind, args.table)
+        if args.table and kind == args.kind:
+            write_table(a, b, args.table)
+    if args.table and args.kind not in kinds:
+        raise SystemExit(f"--kind {args.kind}: no records of that kind in {args.rerun} or {args.committed}")
 
 
 def records(folder: Path) -> dict[str, dict]:
@@ -75,9 +76,9 @@ def records(folder: Path) -> dict[str, dict]:
     return {p.stem: read_json(p) for p in folder.glob("*.json")}
 
 
-def write_table(rerun: Path, committed: Path, table: Path) -> None:
-    """Merge the committed-vs-rerun rows of one kind's matched records into ``table``."""
-    new = rerun_rows(records(rerun), records(committed))
+def write_table(rerun: dict[str, dict], committed: dict[str, dict], table: Path) -> None:
+    """Merge the committed-vs-rerun rows of one kind's matched records (by key) into ``table``."""
+    new = rerun_rows(rerun, committed)
     existing = pd.read_csv(table) if table.exists() else pd.DataFrame(columns=ROW_COLUMNS)
     if list(existing.columns) != ROW_COLUMNS:
         raise SystemExit(f"{table}: columns {list(existing.columns)}, expected {ROW_COLUMNS}")

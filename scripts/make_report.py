@@ -379,10 +379,10 @@ def rerun_section(table, grid: list[dict]) -> tuple[list[str], str]:
         return [], ""
     rows = pd.read_csv(table)
     sd = pooled_seed_sd(record_values(grid)) if grid else None
-    sentence = rerun_sentence(rows, sd)
+    summary = rerun_summary(rows, sd)
+    sentence = rerun_sentence(rows, sd, summary)
     if not sentence:
         return [], ""
-    summary = rerun_summary(rows, sd)
     return [
         "## Does a trained run reproduce? The partial grid rerun beside its committed records",
         "",

@@ -141,10 +141,10 @@ def largest_difference(rows: pd.DataFrame, rank_distance: bool = False) -> pd.Se
     return pick.loc[diff.idxmax()]
 
 
-def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> str:
+def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None, summary: pd.DataFrame | None = None) -> str:
     """The reading in one computed sentence: runs compared, the largest difference of a fraction and
     of a rank distance, and the largest difference in seed SDs (``seed_sd`` as in
-    :func:`rerun_summary`; "" without rows)."""
+    :func:`rerun_summary`; ``summary``: that table when the caller already has it; "" without rows)."""
     if rows.empty:
         return ""
     runs = rows.drop_duplicates("key")
@@ -173,7 +173,8 @@ def rerun_sentence(rows: pd.DataFrame, seed_sd: pd.Series | None = None) -> str:
                 else ""
             )
         )
-    ratio = rerun_summary(rows, seed_sd).set_index("metric")["max |Δ| / seed SD"].dropna()
+    summary = rerun_summary(rows, seed_sd) if summary is None else summary
+    ratio = summary.set_index("metric")["max |Δ| / seed SD"].dropna()
     if len(ratio):
         parts.append(f"the largest in seed SDs: {ratio.max():.2f} SD ({ratio.idxmax()})")
     return "; ".join(parts) + "."

@@ -52,3 +52,15 @@ def test_table_needs_a_kind(tmp_path):
         text=True,
     )
     assert out.returncode != 0 and "--table needs --kind" in out.stderr, out.stderr
+
+
+def test_table_names_a_kind_with_no_records(tmp_path):
+    write_json(tmp_path / "rerun" / "head" / "abc.json", {"results": {}})
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path / "rerun"), str(tmp_path / "committed")]
+        + ["--kind", "partial-ft", "--table", str(tmp_path / "t.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and "--kind partial-ft: no records" in out.stderr, out.stderr
+    assert not (tmp_path / "t.csv").exists(), "no table is written for a kind with no records"
