@@ -319,6 +319,7 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
         agreement,
         preference_records,
         runs_with_preference,
+        seeds_label,
         summary_table,
         system_order,
     )
@@ -328,8 +329,10 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     tracks = {}
     primary = runs_with_preference(group_by_strategy(partial), "xquad-r", P.results_subdir) if partial else None
     if primary is not None:
-        seeds = sorted({r["config"]["seed"] for rs in primary.values() for r in rs})
-        tracks[f"partial track (top 2 blocks), seeds {seeds}"] = {"rank distance": primary, "preference": primary}
+        tracks[f"partial track (top 2 blocks), {seeds_label(primary)}"] = {
+            "rank distance": primary,
+            "preference": primary,
+        }
         by_system |= {f"{s} (partial, top 2 blocks)": rs for s, rs in primary.items()}
     if all(heads.values()):
         tracks["head track"] = {"rank distance": group_by_strategy(head), "preference": heads}

@@ -47,6 +47,17 @@ def runs_with_preference(
     return out if out and all(len(rs) >= min_runs for rs in out.values()) else None
 
 
+def seeds_label(by_strategy: dict[str, list[dict]]) -> str:
+    """The seeds behind a comparison of strategies, for a sentence: ``"seeds 0, 1"`` when every
+    strategy has the same seeds, else each strategy's (``"seeds X-Y 0, 1, 2; Hybrid 0, 1"``), so an
+    unbalanced set is never read as the union."""
+    seeds = {s: sorted(r["config"]["seed"] for r in rs) for s, rs in by_strategy.items()}
+    fmt = lambda xs: ", ".join(map(str, xs))  # noqa: E731
+    if len({tuple(v) for v in seeds.values()}) <= 1:
+        return "seeds " + fmt(next(iter(seeds.values()), []))
+    return "seeds " + "; ".join(f"{s} {fmt(v)}" for s, v in seeds.items())
+
+
 BASELINE_SYSTEMS = ("untrained", "BM25", "USE-m (USE-m's languages)", "untrained (USE-m's languages)")
 
 
@@ -180,6 +191,7 @@ def _by_seed(records: list[dict]) -> list[dict]:
 
 
 __all__ = [
+    "seeds_label",
     "BIAS_METRICS",
     "agreement",
     "has_preference",

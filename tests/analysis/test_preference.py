@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from hybridlib.analysis.preference import agreement, has_preference, runs_with_preference
+from hybridlib.analysis.preference import agreement, has_preference, runs_with_preference, seeds_label
 from hybridlib.runs.store import cached_run
 
 DS = "xquad-r"
@@ -79,3 +79,10 @@ def test_system_order_puts_baselines_transforms_heads_then_transform_heads():
                    "zzz other", "center-eval + X-Y (head)", "shift + Hybrid (head)"], got  # fmt: skip
     without = system_order(names, ["lir", "center"], ["X-Y", "Hybrid"], transform_heads=False)
     assert without == got[:7], "transform + head rows are left out, nothing else"
+
+
+def test_seeds_label_never_reads_an_unbalanced_set_as_its_union():
+    run = lambda seed: {"config": {"seed": seed}}  # noqa: E731
+    assert seeds_label({"X-Y": [run(1), run(0)], "Hybrid": [run(0), run(1)]}) == "seeds 0, 1"
+    got = seeds_label({"X-Y": [run(0), run(1), run(2)], "Hybrid": [run(0), run(1)]})
+    assert got == "seeds X-Y 0, 1, 2; Hybrid 0, 1", f"each strategy's seeds when they differ: {got}"
