@@ -190,7 +190,12 @@ primary_runs = runs_with_preference(group_by_strategy(records), ds, P.results_su
 if primary_runs is not None:
     primary_seeds = {s: sorted(r["config"]["seed"] for r in primary_runs[s]) for s in order}
     print(f"{primary} track, seeds with the metrics: {primary_seeds}")
-    display(summary_table({f"{s} ({primary})": primary_runs[s] for s in order}, ds, P.results_subdir).round(3))
+    primary_table = summary_table({f"{s} ({primary})": primary_runs[s] for s in order}, ds, P.results_subdir)
+    if pref_table is not None and "untrained" in pref_table.index:  # the reference row beside the trained ones
+        primary_table = pd.concat([pref_table.loc[["untrained"]], primary_table])
+    save(top1_figure(primary_table, f"{ds}: the first result, and LPR ({primary}; chance {primary_table['LPR chance'].iloc[-1]:.2f})"),
+         f"04_top1_{ds}_{primary.split()[0]}", preset)
+    display(primary_table.round(3))
     primary_agree = agreement({"rank distance": primary_runs, "preference": primary_runs}, ds, PAIRS, P.results_subdir)
     display(primary_agree.round(4))
 elif primary != "head":

@@ -52,13 +52,13 @@ for j, (proto, ds) in enumerate(panels):
         s = sub[sub.metric == metric]
         axes[0, j].plot(s.alpha, s["mean"], marker="o", color=color, label=metric.split("_")[0])
         axes[0, j].fill_between(s.alpha, s.low, s.high, color=color, alpha=0.2)
-    axes[0, j].set(title=f"{proto} → {ds}", xlabel="α (share of monolingual batches)", ylabel="mAP")
-    axes[0, j].legend(fontsize=8)
+    axes[0, j].set(title=f"head track, {proto} → {ds}", xlabel="α (share of monolingual batches)", ylabel="mAP")
     s = sub[sub.metric == "RD"]
     axes[1, j].plot(s.alpha, s["mean"], marker="o", color="#9467bd")
     axes[1, j].fill_between(s.alpha, s.low, s.high, color="#9467bd", alpha=0.2)
     axes[1, j].set(xlabel="α", ylabel="mean rank distance")
-fig.tight_layout()
+fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8, frameon=False)
+fig.tight_layout(rect=(0, 0.04, 1, 1))  # room for the shared legend below the panels
 save(fig, "06_alpha_sweep", preset)
 
 # %% [markdown]
@@ -118,9 +118,9 @@ if partial_curve is not None and partial_curve.alpha.nunique() >= 2:
             c = sub[sub.metric == metric]
             ax.plot(c.alpha, c["mean"], marker="o", color=color, label=metric.split("_")[0])
             ax.fill_between(c.alpha, c.low, c.high, color=color, alpha=0.2)
-        ax.set(title=f"partial fine-tuning, mlqa-test → {ds}", xlabel="α", ylabel="mAP")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+        ax.set(title=f"partial fine-tuning, mlqa-test → {ds}", xlabel="α (share of monolingual batches)", ylabel="mAP")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room for the shared legend below the panels
     save(fig, "06_alpha_sweep_partial", preset)
     print(partial_curve.pivot_table(index=["dataset", "alpha"], columns="metric", values="mean").round(4).to_string())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hybridlib.notebook.plots import figure_path
 from hybridlib.notebook.report import recorded
 from hybridlib.notebook.study import execute, notebooks, variant_name
 
@@ -102,6 +103,7 @@ def test_04_language_bias(run):
     primary = v["primary_agreement"]
     assert primary and len(primary) == 4 * 3, "the smoke partial runs carry the metrics: the primary track is compared"
     assert {a["agrees with rank distance"] for a in primary} <= allowed
+    assert figure_path("04_top1_xquad-r_partial", "smoke").exists(), "the primary track's top-1 figure is drawn"
     every = v["every_block_agreement"]
     assert set(every) == {"mlqa-r>xquad-r", "xquad-r>mlqa-r"}, "smoke trains every block on both cross protocols"
     assert all(len(rows) == 4 * 3 for rows in every.values()), "four bias metrics x three strategy pairs, per protocol"

@@ -326,7 +326,8 @@ def top1_figure(table: pd.DataFrame, title: str = ""):
     :func:`hybridlib.analysis.preference.summary_table`), with LPR marked beside each bar."""
     cols = [c for c in table.columns if c.startswith("top-1: ")]
     colors = ["#2b8a3e", "#74c0fc", "#e8590c", "#adb5bd"]
-    fig, ax = plt.subplots(figsize=(10, 0.42 * len(table) + 1.6))
+    height = 0.42 * len(table) + 1.9  # inches: the bars, the axis and a legend row below it
+    fig, ax = plt.subplots(figsize=(10, height))
     left = pd.Series(0.0, index=table.index)
     for c, color in zip(cols, colors):
         ax.barh(table.index, table[c], left=left, color=color, label=c.removeprefix("top-1: "))
@@ -335,8 +336,8 @@ def top1_figure(table: pd.DataFrame, title: str = ""):
         ax.text(1.01, i, f"LPR {lpr:.2f}", va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="share of queries (macro over query languages)", title=title)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / height, 1, 1))  # the legend row keeps 0.35 in below the axis label
     return fig
 
 
