@@ -182,13 +182,13 @@ else:
 # differences, CIs and verdict as above.
 
 # %%
-from hybridlib.analysis.preference import has_preference, runs_with_preference
+from hybridlib.analysis.preference import has_preference, runs_with_preference, seeds_by_strategy
 
 PAIRS = [("Hybrid", "X-X-mono"), ("Hybrid", "X-Y"), ("X-Y", "X-X-mono")]
 primary_agree, primary_seeds = None, {}
 primary_runs = runs_with_preference(group_by_strategy(records), ds, P.results_subdir) if primary != "head" else None
 if primary_runs is not None:
-    primary_seeds = {s: sorted(r["config"]["seed"] for r in primary_runs[s]) for s in order}
+    primary_seeds = seeds_by_strategy(primary_runs, order)
     print(f"{primary} track, seeds with the metrics: {primary_seeds}")
     primary_table = summary_table({f"{s} ({primary})": primary_runs[s] for s in order}, ds, P.results_subdir)
     if pref_table is not None and "untrained" in pref_table.index:  # the reference row beside the trained ones
@@ -228,7 +228,7 @@ for cross in CROSS_DATASET_PROTOCOLS:
     test = cross.split(">")[1]
     with_metrics = runs_with_preference(group_by_strategy(every_runs), test, P.results_subdir, min_runs=1)
     if with_metrics is not None and set(with_metrics) >= set(order):
-        every_seeds[cross] = {s: sorted(r["config"]["seed"] for r in with_metrics[s]) for s in order}
+        every_seeds[cross] = seeds_by_strategy(with_metrics, order)
         every_agree[cross] = agreement({"rank distance": with_metrics, "preference": with_metrics}, test, PAIRS,
                                        P.results_subdir)
         print(f"{cross}, every block, tested on {test}; seeds with the metrics: {every_seeds[cross]}")

@@ -18,7 +18,15 @@ from hybridlib.analysis.bridge import bridge_differences, bridge_table
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
-from hybridlib.analysis.preference import agreement, runs_with_preference
+from hybridlib.analysis.preference import (
+    agreement,
+    preference_records,
+    runs_with_preference,
+    seeds_by_strategy,
+    seeds_label,
+    summary_table,
+    system_order,
+)
 from hybridlib.analysis.regimes import claim_agreement, versus_untrained
 from hybridlib.analysis.reproducibility import (
     PARTIAL_RERUN_TABLE,
@@ -267,7 +275,7 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
             ag = agreement(
                 {"rank distance": with_metrics, "preference": with_metrics}, test, BIAS_PAIRS, P.results_subdir
             )
-            used = {s: sorted(r["config"]["seed"] for r in rs) for s, rs in with_metrics.items()}
+            used = seeds_by_strategy(with_metrics)
             bias = [
                 f"Language-bias metrics against rank distance under every block (runs evaluated after the metrics "
                 f"existed, seeds {used}; larger = more bias):",
@@ -314,16 +322,6 @@ def bias_section(P, head: list[dict], partial: list[dict], n_boot: int) -> tuple
     the summary: which metrics agree. Primary: the partial track's runs that carry the metrics
     (evaluated after they existed: the rerun seeds) once every strategy has two; else the head
     track, whose runs all carry them (back-filled); the head track is shown beside either way."""
-    from hybridlib.analysis.aggregate import group_by_strategy
-    from hybridlib.analysis.preference import (
-        agreement,
-        preference_records,
-        runs_with_preference,
-        seeds_label,
-        summary_table,
-        system_order,
-    )
-
     by_system = preference_records(P.name, P.results_subdir)
     heads = {s: by_system.get(f"{s} (head)", []) for s in ("X-X-mono", "X-Y", "Hybrid")}
     tracks = {}

@@ -47,11 +47,17 @@ def runs_with_preference(
     return out if out and all(len(rs) >= min_runs for rs in out.values()) else None
 
 
+def seeds_by_strategy(by_strategy: dict[str, list[dict]], order: list[str] | None = None) -> dict[str, list[int]]:
+    """Each strategy's seeds, sorted: ``{"X-Y": [0, 1, 2], ...}``, keyed in ``order`` when given
+    (every strategy in it must be in ``by_strategy``), else in ``by_strategy``'s order."""
+    return {s: sorted(r["config"]["seed"] for r in by_strategy[s]) for s in (order or by_strategy)}
+
+
 def seeds_label(by_strategy: dict[str, list[dict]]) -> str:
     """The seeds behind a comparison of strategies, for a sentence: ``"seeds 0, 1"`` when every
     strategy has the same seeds, else each strategy's (``"seeds X-Y 0, 1, 2; Hybrid 0, 1"``), so an
     unbalanced set is never read as the union."""
-    seeds = {s: sorted(r["config"]["seed"] for r in rs) for s, rs in by_strategy.items()}
+    seeds = seeds_by_strategy(by_strategy)
     fmt = lambda xs: ", ".join(map(str, xs))  # noqa: E731
     if len({tuple(v) for v in seeds.values()}) <= 1:
         return "seeds " + fmt(next(iter(seeds.values()), []))
@@ -191,6 +197,7 @@ def _by_seed(records: list[dict]) -> list[dict]:
 
 
 __all__ = [
+    "seeds_by_strategy",
     "seeds_label",
     "BIAS_METRICS",
     "agreement",

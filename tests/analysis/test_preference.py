@@ -8,7 +8,13 @@ import zlib
 import numpy as np
 import pytest
 
-from hybridlib.analysis.preference import agreement, has_preference, runs_with_preference, seeds_label
+from hybridlib.analysis.preference import (
+    agreement,
+    has_preference,
+    runs_with_preference,
+    seeds_by_strategy,
+    seeds_label,
+)
 from hybridlib.runs.store import cached_run
 
 DS = "xquad-r"
@@ -86,3 +92,11 @@ def test_seeds_label_never_reads_an_unbalanced_set_as_its_union():
     assert seeds_label({"X-Y": [run(1), run(0)], "Hybrid": [run(0), run(1)]}) == "seeds 0, 1"
     got = seeds_label({"X-Y": [run(0), run(1), run(2)], "Hybrid": [run(0), run(1)]})
     assert got == "seeds X-Y 0, 1, 2; Hybrid 0, 1", f"each strategy's seeds when they differ: {got}"
+
+
+def test_seeds_by_strategy_sorts_each_strategys_seeds_in_the_order_asked():
+    run = lambda seed: {"config": {"seed": seed}}  # noqa: E731
+    runs = {"Hybrid": [run(2), run(0)], "X-Y": [run(1)]}
+    assert seeds_by_strategy(runs) == {"Hybrid": [0, 2], "X-Y": [1]}
+    got = list(seeds_by_strategy(runs, ["X-Y", "Hybrid"]))
+    assert got == ["X-Y", "Hybrid"], f"keyed in the order given: {got}"
