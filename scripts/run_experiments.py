@@ -20,7 +20,16 @@ from hybridlib.runs import grids  # reading only: --status imports no torch and 
 from hybridlib.train.distributed import is_main
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS
 
-GRID_STAGES = ("partial", "partial-alpha", "partial-cross", "scaling-ft", "partial-bridge", "every-block")
+GRID_STAGES = (
+    "partial",
+    "partial-alpha",
+    "partial-cross",
+    "scaling-ft",
+    "partial-bridge",
+    "every-block",
+    "mixed",
+    "scaling-mixed",
+)
 
 
 def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = None) -> list:
@@ -38,6 +47,10 @@ def grid_of(stage: str, p, seeds: list[int] | None, depths: list[int] | None = N
         return grids.bridge_grid(p, seeds=seeds)  # 2 seeds each (grids.bridge_seeds)
     if stage == "every-block":  # the paper's regime: every block trained, 300 steps, cross-dataset protocols
         return grids.every_block_grid(p, seeds=seeds)
+    if stage == "mixed":  # issue 51: the X-X (mixed) baseline on the main protocol, 5 seeds
+        return grids.mixed_grid(p, seeds=seeds)
+    if stage == "scaling-mixed":  # issue 51: X-X (mixed) at every size of the scaling grid, 3 seeds
+        return grids.scaling_mixed_grid(p, depths=depths, seeds=seeds)
     raise ValueError(f"{stage!r} is not a grid stage (one of {GRID_STAGES})")
 
 
@@ -70,6 +83,20 @@ def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | Non
         )
 
 
+def bitext_status(p, seeds: list[int] | None, depths: list[int] | None) -> None:
+    """Stored / missing FLORES + Tatoeba records of the scaling runs, and their measured cost."""
+    from hybridlib.runs.bitext_runs import stored_bitext
+
+    configs = grids.bitext_grid(p, depths, seeds)
+    stored, missing = stored_bitext(configs, p)
+    spent = sum(r["wall_seconds"] for r in stored) / 3600
+    retrained = [r["wall_seconds"] for r in stored if r["weights"]["source"] == "retrained"]
+    per = f"; a retrained run took a median {sorted(retrained)[len(retrained) // 2]:.0f} s" if retrained else ""
+    print(f"bitext: {len(stored)}/{len(configs)} stored ({spent:.1f} h measured{per}); {len(missing)} missing")
+    for cfg in missing[:8]:
+        print(f"  next: {cfg.model} top {cfg.top_layers} {grids.label(cfg)} seed {cfg.seed} steps {cfg.steps}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
@@ -91,6 +118,9 @@ def main() -> None:
             "every-block",
             "answer-ranks",
             "language-preference",
+            "mixed",
+            "scaling-mixed",
+            "bitext",
             "paper",
         ],
     )
@@ -115,7 +145,10 @@ def main() -> None:
 
     if args.status:
         for stage in args.stages:
-            print_status(stage, p, args.seeds, args.depths)
+            if stage == "bitext":
+                bitext_status(p, args.seeds, args.depths)
+            else:
+                print_status(stage, p, args.seeds, args.depths)
         return
     import torch
 
@@ -171,6 +204,14 @@ def main() -> None:
 
             for cfg, head in grids.preference_grid(p):
                 log(run_language_preference(p, cfg, head))
+        elif stage == "bitext":  # issue 51: FLORES / Tatoeba for every scaling run (trains what kept no weights)
+            from hybridlib.runs.bitext_runs import run_bitext
+            from hybridlib.runs.partial_runs import run_partial
+
+            for cfg in grids.bitext_grid(p, args.depths, args.seeds):
+                if not grids.split_grid([cfg], p)[0]:  # a run not stored yet: train, evaluate, keep weights
+                    log(run_partial(cfg, p))
+                log(run_bitext(cfg, p))
         elif stage == "paper":  # the paper's recipe: a GPU and a network (use --preset paper)
             from hybridlib.runs.paper_runs import run_paper
 

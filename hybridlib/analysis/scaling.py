@@ -24,8 +24,15 @@ CELLS = {
     "XQuAD-R Mo mAP": ("xquad-r", "mono", "mAP"),
     "XQuAD-R Cr mAP": ("xquad-r", "cross", "mAP"),
     "XQuAD-R Mul mAP": ("xquad-r", "multi", "mAP"),
+    # low-resource cross-lingual (issue 51): stored beside each run under results/bitext
+    "FLORES Cr mAP": ("flores", "cross", "mAP"),
+    "FLORES Mul mAP": ("flores", "multi", "mAP"),
+    "Tatoeba R@1": ("tatoeba", "pairs", "R@1"),
 }
-_SUMMARY = {"mono": "Mo_mAP", "cross": "Cr_mAP", "multi": "Mul_mAP"}
+BITEXT_TASKS = ("flores", "tatoeba")
+# the language codes a task's query ids use where they are not the study's ISO 639-1 (AfriQA: 639-3)
+POOLED_LANG_CODES = {"afriqa": {"yo": "yor", "sw": "swa"}, "afriqa-translated": {"yo": "yor", "sw": "swa"}}
+_SUMMARY = {"mono": "Mo_mAP", "cross": "Cr_mAP", "multi": "Mul_mAP", "pairs": "R@1"}
 
 
 def headline(results: dict) -> dict[str, float]:
@@ -38,6 +45,12 @@ def headline(results: dict) -> dict[str, float]:
             continue
         out[name] = res["summary"][_SUMMARY[setting]] if setting else res["per_language"]["mean"][metric]
     return out
+
+
+def bitext_runs(records: list[dict]) -> list[dict]:
+    """Bitext records (``results/bitext``, config ``{"run": <partial-ft config>, ...}``) as run records
+    of their partial-track run: the same strategy, seed and model, their own FLORES / Tatoeba arrays."""
+    return [{**r, "config": r["config"]["run"]} for r in records]
 
 
 def variant(config: dict, top_k: int) -> str:

@@ -10,7 +10,10 @@
   text, condensed qrels, same-language distractors: :mod:`hybridlib.data.miracl_hard`), ``tydi``
   (TyDi GoldP dev, pooled): nDCG@10, R@100 per language with mean and median;
 - ``afriqa``: African-language question -> English/French gold passages (cross-lingual), and
-  ``afriqa-translated``: the human English/French translation of the same questions (monolingual).
+  ``afriqa-translated``: the human English/French translation of the same questions (monolingual);
+- ``flores`` (FLORES-200 sentences of the preset's MIRACL languages and English: x -> y for every
+  ordered pair, and the pooled setting with each query's own sentence excluded) and ``tatoeba``
+  (x <-> en): low-resource cross-lingual evidence (:mod:`hybridlib.evaluation.bitext`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Callable
 import numpy as np
 
 from hybridlib.data import load_afriqa, load_lareqa, load_miracl, load_tydi_dev
+from hybridlib.data.bitext import TATOEBA_CODES, load_flores, load_tatoeba
 from hybridlib.data.miracl_hard import load_miracl_hard
 from hybridlib.data.task import RetrievalTask
+from hybridlib.evaluation.bitext import evaluate_flores, evaluate_tatoeba
 from hybridlib.evaluation.language_preference import language_preference, preference_summary
 from hybridlib.evaluation.scoring import Scorer, evaluate_lareqa, evaluate_pooled, evaluate_topk, pooled_table
 from hybridlib.presets import Preset
@@ -29,7 +34,11 @@ from hybridlib.presets import Preset
 LAREQA = ("xquad-r", "mlqa-r")
 POOLED = {"miracl-pooled": "lang", "miracl-hard": "lang", "tydi": "lang", "afriqa": "pool", "afriqa-translated": "pool"}
 DEFAULT_TASKS = LAREQA + ("miracl-pooled", "tydi", "afriqa", "afriqa-translated")  # names=None
-TOPK = {"miracl-full": "lang"}  # full corpora: faiss top-100 runs scored by ir_measures (trec_eval)
+TOPK = {"miracl-full": "lang"}
+BITEXT = {
+    "flores": "qid",
+    "tatoeba": "pair",
+}  # parallel sentences; the value: what shrink() keeps together  # full corpora: faiss top-100 runs scored by ir_measures (trec_eval)
 
 
 _SUITES: dict[str, dict[str, RetrievalTask]] = {}
@@ -73,10 +82,15 @@ def _load_suite(preset: Preset, names: tuple[str, ...]) -> dict[str, RetrievalTa
             t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs is not None else None)
         elif name == "afriqa-translated":
             t = load_afriqa(list(preset.afriqa_langs) if preset.afriqa_langs is not None else None, translated=True)
+        elif name == "flores":
+            t = load_flores(["en", *preset.miracl_langs])
+        elif name == "tatoeba":
+            t = load_tatoeba([lang for lang in preset.miracl_langs if lang in TATOEBA_CODES])
         else:
-            raise ValueError(f"unknown evaluation task {name!r}; known: {list(LAREQA) + list(POOLED) + list(TOPK)}")
+            known = list(LAREQA) + list(POOLED) + list(TOPK) + list(BITEXT)
+            raise ValueError(f"unknown evaluation task {name!r}; known: {known}")
         caps = (preset.max_queries, None) if name in TOPK else (preset.max_queries, preset.max_candidates)
-        tasks[name] = t.shrink(*caps, by=POOLED.get(name, "lang"))
+        tasks[name] = t.shrink(*caps, by=POOLED.get(name) or BITEXT.get(name, "lang"))
     return tasks
 
 
@@ -106,6 +120,9 @@ def evaluate_suite(
             summary[name]["language_preference"] = preference_summary(pref)
             for k, v in pref.items():
                 arrays[f"{name}/preference/{k}"] = v
+        elif name in BITEXT:
+            summary[name], parts = (evaluate_flores if name == "flores" else evaluate_tatoeba)(scorer, task)
+            arrays |= {f"{name}/{k}": v for k, v in parts.items()}
         else:
             res = evaluate_topk(scorer, task) if name in TOPK else evaluate_pooled(scorer, task, group=POOLED[name])
             table = pooled_table(res)

@@ -26,6 +26,12 @@ STRATEGY_COLORS = {
     "X-X-mono": "#1f77b4",
     "X-Y": "#ff7f0e",
     "Hybrid": "#2ca02c",
+    "X-X (mixed)": "#9467bd",
+}
+CONTRAST_STYLE = {  # the scaling answer's contrasts: colour of the first strategy, marker per contrast
+    "Hybrid − X-X-mono": ("#2ca02c", "o"),
+    "Hybrid − X-Y": ("#17becf", "s"),
+    "X-X (mixed) − X-X-mono": ("#9467bd", "^"),
 }
 
 
@@ -292,6 +298,47 @@ def hybrid_minus_best_figure(diffs: pd.DataFrame, panels: tuple[str, ...]):
         ax.set_xticks(sorted(diffs.depth.unique()))
         ax.set(title=f"Hybrid − best single: {cell}", xlabel="depth L of mE5-small", ylabel="difference (95% CI)")
     fig.tight_layout()
+    return fig
+
+
+def trend_figure(effects: pd.DataFrame, trends: pd.DataFrame, title: str = ""):
+    """The scaling answer: each contrast's effect against non-embedding parameters (log axis), one
+    panel per cell, monolingual cells first, with the per-size 95% CIs of the trend's bootstrap and
+    the OLS line whose slope :func:`hybridlib.analysis.trend.scaling_trends` tests (solid: its CI
+    excludes 0; dotted: not). ``effects`` / ``trends``: that function's two frames. Returns the figure."""
+    import numpy as np
+
+    cells = list(dict.fromkeys(effects.sort_values("half", ascending=False, kind="stable").cell))
+    fig, axes = plt.subplots(1, len(cells), figsize=(3.6 * len(cells), 3.8), squeeze=False, sharex=True)
+    for ax, cell in zip(axes[0], cells):
+        e = effects[effects.cell == cell]
+        offsets = {c: k for k, c in enumerate(CONTRAST_STYLE)}
+        for contrast, g in e.groupby("contrast", sort=False):
+            colour, marker = CONTRAST_STYLE.get(contrast, ("#333333", "o"))
+            g = g.sort_values("params")
+            x = g.params * (1 + 0.04 * (offsets.get(contrast, 0) - 1))  # dodge the CIs apart
+            ax.errorbar(x, g.effect, yerr=[g.effect - g.ci_low, g.ci_high - g.effect], ls="none",
+                        marker=marker, color=colour, capsize=2, ms=5, label=contrast)  # fmt: skip
+            t = trends[(trends.cell == cell) & (trends.contrast == contrast)]
+            if len(t):
+                lx = np.log(g.params.to_numpy())
+                slope = t["slope/doubling"].iloc[0] / np.log(2)
+                line = g.effect.mean() + slope * (lx - lx.mean())
+                ls = "-" if t.verdict.iloc[0] != "no resolved change" else ":"
+                ax.plot(g.params, line, ls=ls, color=colour, lw=1.2)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ticks = sorted(e.params.unique())
+        ax.set_xticks(ticks, [f"{p / 1e6:.1f}M" for p in ticks])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        half = e.half.iloc[0]
+        ax.set(title=f"{half}: {cell}", xlabel="non-embedding parameters")
+    axes[0][0].set_ylabel("difference (95% CI)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 

@@ -76,11 +76,13 @@ def partial_config(
     train_max_len: int | None = None,
     eval_tasks: tuple[str, ...] | None = None,
     length_buckets: int = 1,
+    strategy: str | None = None,
 ) -> PartialFineTuneConfig:
     """The partial fine-tuning config of a preset for one (protocol, α, seed); the keywords
-    override the preset's partial-track defaults (the scaling grid uses them)."""
+    override the preset's partial-track defaults (the scaling grid uses them); ``strategy`` names a
+    strategy off the α line (``"x-x-mixed"``, α 1)."""
     return PartialFineTuneConfig(
-        *run_identity(preset, protocol, alpha, seed, model),
+        *run_identity(preset, protocol, alpha, seed, model, strategy),
         top_layers=preset.pft_top_layers if top_layers is None else top_layers,
         steps=preset.pft_steps if steps is None else steps,
         batch_size=preset.pft_batch,

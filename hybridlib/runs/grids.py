@@ -8,6 +8,7 @@ checks it in a fresh interpreter): computing a missing run is :mod:`hybridlib.ru
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from hybridlib.runs.configs import (
 )
 from hybridlib.runs.store import load_record
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
-from hybridlib.train.strategy import MAIN_ALPHAS, label  # label: also re-exported for notebooks
+from hybridlib.train.strategy import MAIN_ALPHAS, MIXED, label  # label: also re-exported for notebooks
 
 MAIN_PROTOCOLS_UNSEEN = ("mlqa-r>xquad-r",)
 SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r")
@@ -227,6 +228,45 @@ def scaling_ft_grid(
             out.append(cfg(d, k, 0.5, 0, steps=0))
         out += [cfg(d, k, a, s) for s in seeds for a in MAIN_ALPHAS.values()]
     return out
+
+
+def mixed_grid(preset: Preset, seeds: Iterable[int] | None = None) -> list:
+    """The X-X (mixed) baseline on the partial track's main protocol: monolingual pairs, batches
+    mixing languages (:mod:`hybridlib.train.samplers`), the same trainer, validation, early stopping
+    and seeds (5) as X-X-mono / X-Y / Hybrid there (whose untrained reference it shares)."""
+    return [partial_config(preset, preset.protocol, 1.0, s, strategy=MIXED) for s in (seeds or preset.seeds)]
+
+
+def scaling_mixed_grid(preset: Preset, depths: Iterable[int] | None = None, seeds: Iterable[int] | None = None):
+    """X-X (mixed) at every size of :func:`scaling_ft_grid` with its recipe and seeds (top block; every
+    block at ``sft_all_layers_depths``): the same configs as the grid's X-X-mono runs but the strategy.
+    Depth-major, shallowest first, the every-block runs last, as the grid."""
+    grid = [c for c in scaling_ft_grid(preset, depths, seeds, reference=False) if c.strategy == "x-x-mono"]
+    return [dataclasses.replace(c, strategy=MIXED) for c in grid]
+
+
+def bitext_grid(preset: Preset, depths: Iterable[int] | None = None, seeds: Iterable[int] | None = None) -> list:
+    """The partial-track runs that FLORES / Tatoeba score (:mod:`hybridlib.runs.bitext_runs`): every
+    run of :func:`scaling_ft_grid` and :func:`scaling_mixed_grid`, ordered so that an interrupted
+    back-fill answers the most: each depth's untrained reference first, then seed by seed, depth by
+    depth, the four strategies (every size has a seed's full set of strategies before any size has a
+    second seed), the every-block runs last."""
+    grid = scaling_ft_grid(preset, depths, seeds) + scaling_mixed_grid(preset, depths, seeds)
+    order = {"x-y": 0, "hybrid": 1, "x-x-mono": 2, MIXED: 3}
+
+    def depth(c) -> int:
+        return int(str(c.model).rsplit(":L", 1)[-1])
+
+    refs = sorted((c for c in grid if c.steps == 0), key=depth)
+    trained = [c for c in grid if c.steps != 0]
+    every = sorted(
+        (c for c in trained if c.top_layers != preset.sft_top_layers), key=lambda c: (c.seed, order[c.strategy])
+    )
+    top = sorted(
+        (c for c in trained if c.top_layers == preset.sft_top_layers),
+        key=lambda c: (c.seed, depth(c), order[c.strategy]),
+    )
+    return refs + top + every
 
 
 STRATEGIES = {"X-X-mono", "X-Y", "Hybrid"}

@@ -9,6 +9,9 @@ and a source name. A *strategy* decides, batch by batch, which examples may shar
 - **X-Y** (α = 0): every pair has query language ≠ passage language; the (query, passage) language
   pair is drawn uniformly per example.
 - **Hybrid(α)**: each batch is X-X-mono with probability α, else X-Y (paper: α = 0.5).
+- **X-X (mixed)** (a baseline the paper lacks; LAReQA's "X-X"): every pair is monolingual, but a
+  batch draws its pairs from every language at once, language uniform per example, so in-batch
+  negatives come in several languages (ordinary multilingual contrastive training).
 
 Within a batch no passage key and no group id repeats: an identical or parallel passage would be a
 false in-batch negative. With several sources, a batch's source is drawn in proportion to its
@@ -24,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-from hybridlib.train.strategy import Strategy, make_strategy
+from hybridlib.train.strategy import MIXED, Strategy, make_strategy
 
 EXAMPLE_COLUMNS = ("group", "q_lang", "p_lang", "passage_key", "source")
 
@@ -80,8 +83,15 @@ class BatchComposer:
             cross_by_pair = {pair: g.index.to_numpy() for pair, g in df[~m].groupby(["q_lang", "p_lang"], sort=True)}
             if df[~m].group.nunique() < batch_size:
                 cross_by_pair = {}
-            self._pools[source] = {"n": len(df), "mono": mono_by_lang, "cross": cross_by_pair}
-        if strategy.alpha > 0 and not any(p["mono"] for p in self._pools.values()):
+            mono_any = {lang: g.index.to_numpy() for lang, g in df[m].groupby("q_lang", sort=True)}
+            if df[m].group.nunique() < batch_size or df[m].passage_key.nunique() < batch_size:
+                mono_any = {}
+            pool = {"n": len(df), "mono": mono_by_lang, "cross": cross_by_pair, "mono_any": mono_any}
+            self._pools[source] = pool
+        if strategy.name == MIXED:
+            if not any(p["mono_any"] for p in self._pools.values()):
+                raise ValueError(f"{strategy.label} needs {batch_size} distinct monolingual pairs; there are not")
+        elif strategy.alpha > 0 and not any(p["mono"] for p in self._pools.values()):
             raise ValueError(f"{strategy.label} needs monolingual pairs; no language has {batch_size} distinct ones")
         if strategy.alpha < 1 and not any(p["cross"] for p in self._pools.values()):
             raise ValueError(f"{strategy.label} needs cross-lingual pairs; there are not {batch_size} distinct ones")
@@ -110,8 +120,17 @@ class BatchComposer:
         return np.array(chosen, dtype=np.int64)
 
     def batch(self, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
-        """One batch and whether it is monolingual."""
+        """One batch and whether it is monolingual (one language throughout; X-X (mixed) batches are not)."""
         pool = self._pools[self._sources[rng.choice(len(self._sources), p=self._source_p)]]
+        if self.strategy.name == MIXED:
+            by_lang = pool["mono_any"] or next(p["mono_any"] for p in self._pools.values() if p["mono_any"])
+            langs = sorted(by_lang)
+
+            def draw_mixed():
+                ids = by_lang[langs[rng.integers(len(langs))]]
+                return ids[rng.integers(len(ids))]
+
+            return self._fill(rng, draw_mixed), False
         want_mono = rng.random() < self.strategy.alpha
         if want_mono and not pool["mono"]:
             want_mono = False

@@ -3,6 +3,12 @@
 α is the probability that a batch is monolingual: α = 1 is X-X-mono, α = 0 is X-Y, anything
 between is Hybrid(α) (the paper: α = 0.5). This module is the one place where α becomes a
 strategy name and a reader-facing label; configs validate their fields here at construction.
+
+One strategy is not on the α line: **X-X (mixed)** (``"x-x-mixed"``), the ordinary contrastive
+multilingual recipe (LAReQA's "X-X", how mE5 and mContriever are trained): every pair is
+monolingual, as under X-X-mono, but a batch mixes languages. Its α is 1 (every pair monolingual);
+its name, never its α, tells it from X-X-mono, so readers that group runs by α alone must first
+drop it (:func:`on_alpha_line`).
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 
-STRATEGY_NAMES = ("x-x-mono", "x-y", "hybrid")
+STRATEGY_NAMES = ("x-x-mono", "x-y", "hybrid", "x-x-mixed")
 MAIN_ALPHAS = {"X-Y": 0.0, "Hybrid": 0.5, "X-X-mono": 1.0}
+MIXED = "x-x-mixed"
+MIXED_LABEL = "X-X (mixed)"
 
 
 def check_alpha(alpha, field: str = "alpha") -> float:
@@ -44,7 +52,7 @@ class Strategy:
 
     @property
     def label(self) -> str:
-        return label(self.alpha)
+        return label(self)
 
 
 def make_strategy(name: str, alpha: float | None = None) -> Strategy:
@@ -56,7 +64,11 @@ def make_strategy(name: str, alpha: float | None = None) -> Strategy:
         return Strategy("x-y", 0.0)
     if key == "hybrid":
         return Strategy("hybrid", 0.5 if alpha is None else alpha)
-    raise ValueError(f"unknown strategy {name!r}; known: 'x-x-mono', 'x-y', 'hybrid'")
+    if key in (MIXED, "xx-mixed", "mixed"):
+        if alpha not in (None, 1.0):
+            raise ValueError(f"X-X (mixed) has every pair monolingual (alpha 1), got alpha={alpha!r}")
+        return Strategy(MIXED, 1.0)
+    raise ValueError(f"unknown strategy {name!r}; known: 'x-x-mono', 'x-y', 'hybrid', 'x-x-mixed'")
 
 
 def strategy_for_alpha(alpha: float) -> Strategy:
@@ -69,13 +81,24 @@ def strategy_for_alpha(alpha: float) -> Strategy:
     return Strategy("hybrid", alpha)
 
 
+def on_alpha_line(config) -> bool:
+    """Whether a config (object or stored dict) is one of the α strategies (not X-X (mixed))."""
+    name = config.get("strategy") if isinstance(config, dict) else getattr(config, "strategy", None)
+    return name != MIXED
+
+
 def label(cfg_or_alpha) -> str:
-    """Reader-facing name (X-X-mono, X-Y, Hybrid or Hybrid(α=…)) of α, a config or a stored config dict."""
+    """Reader-facing name (X-X-mono, X-Y, Hybrid, Hybrid(α=…) or X-X (mixed)) of α, a config or a
+    stored config dict (only a config can name X-X (mixed): its α is X-X-mono's)."""
     if isinstance(cfg_or_alpha, dict):
+        if cfg_or_alpha.get("strategy") == MIXED:
+            return MIXED_LABEL
         alpha = cfg_or_alpha["alpha"]
     elif isinstance(cfg_or_alpha, numbers.Real):
         alpha = cfg_or_alpha
     else:
+        if MIXED in (getattr(cfg_or_alpha, "strategy", None), getattr(cfg_or_alpha, "name", None)):
+            return MIXED_LABEL  # a config, or a Strategy
         alpha = cfg_or_alpha.alpha
     if alpha == 1.0:
         return "X-X-mono"
@@ -102,20 +125,23 @@ class TrainingRun:
     def __post_init__(self):
         alpha = check_alpha(self.alpha)
         check_int(self.seed, "seed")
-        expected = strategy_for_alpha(alpha).name
+        expected = MIXED if self.strategy == MIXED and alpha == 1.0 else strategy_for_alpha(alpha).name
         if self.strategy != expected:
             raise ValueError(f"strategy {self.strategy!r} does not match alpha={alpha:g} (expected {expected!r})")
         object.__setattr__(self, "alpha", alpha)
         object.__setattr__(self, "seed", int(self.seed))
 
 
-def run_identity(preset, protocol: str, alpha: float, seed: int, model: str | None = None) -> tuple:
-    """The :class:`TrainingRun` fields (protocol, strategy, α, seed, model, preset), validated."""
+def run_identity(
+    preset, protocol: str, alpha: float, seed: int, model: str | None = None, strategy: str | None = None
+) -> tuple:
+    """The :class:`TrainingRun` fields (protocol, strategy, α, seed, model, preset), validated;
+    ``strategy`` names a strategy off the α line (``"x-x-mixed"``), else α decides it."""
     from hybridlib.train.protocols import ALL_PROTOCOLS
 
     if protocol not in ALL_PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; known: {list(ALL_PROTOCOLS)}")
-    s = strategy_for_alpha(alpha)
+    s = make_strategy(strategy, alpha) if strategy is not None else strategy_for_alpha(alpha)
     return protocol, s.name, s.alpha, check_int(seed, "seed"), model or preset.model, preset.name
 
 

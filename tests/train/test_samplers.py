@@ -125,3 +125,25 @@ def test_halved_validation_batches_survive_sharding_across_ranks():
     shards = [list(BatchSamplerShard(sampler, num_processes=2, process_index=r)) for r in (0, 1)]
     assert all(shards), "each rank gets validation batches (else the trainer finds no eval_loss)"
     assert sum(map(len, shards)) == len(batches) - len(batches) % 2, "the batches are dealt, none lost but a remainder"
+
+
+def test_x_x_mixed_batches_are_monolingual_pairs_in_mixed_languages():
+    ex = _examples()
+    comp = BatchComposer(ex, make_strategy("x-x-mixed"), batch_size=16, seed=2)
+    n_langs = []
+    for batch, is_mono in comp.batches_with_kind(300):
+        b = ex.iloc[batch]
+        assert (b.q_lang == b.p_lang).all(), "X-X (mixed) trains on monolingual pairs only"
+        assert b.passage_key.is_unique and b.group.is_unique, "no duplicate passage or parallel question in a batch"
+        assert not is_mono, "a mixed batch is not counted as a one-language batch"
+        n_langs.append(b.q_lang.nunique())
+    assert np.mean(n_langs) > 2.5, f"batches should mix the 3 monolingual languages, mean {np.mean(n_langs):.2f}"
+    langs = pd.Series([ex.q_lang.iloc[i] for b, _ in comp.batches_with_kind(300) for i in b]).value_counts()
+    assert stats.chisquare(langs.to_numpy()).pvalue > 0.001, f"X-X (mixed) languages not uniform: {langs.to_dict()}"
+
+
+def test_x_x_mixed_needs_monolingual_pairs():
+    cross_only = _examples(50)
+    cross_only = cross_only[cross_only.q_lang != cross_only.p_lang]
+    with pytest.raises(ValueError, match="X-X \\(mixed\\) needs 16 distinct monolingual pairs"):
+        BatchComposer(cross_only, make_strategy("x-x-mixed"), batch_size=16)

@@ -39,3 +39,16 @@ def test_strategy_name_must_match_alpha():
         TrainingRun("mlqa-test", "hybrid", 1.0, 0, "m", "cpu")
     with pytest.raises(ValueError, match="strategy must be one of"):
         Strategy("mono-ish", 1.0)
+
+
+def test_x_x_mixed_is_named_not_inferred_from_alpha():
+    mixed = make_strategy("x-x-mixed")
+    assert mixed == Strategy("x-x-mixed", 1.0) and mixed.label == "X-X (mixed)"
+    assert strategy_for_alpha(1.0).name == "x-x-mono", "α = 1 alone still means X-X-mono"
+    run = TrainingRun("mlqa-test", "x-x-mixed", 1.0, 0, "m", "cpu")
+    assert label(run) == "X-X (mixed)" and label({"strategy": "x-x-mixed", "alpha": 1.0}) == "X-X (mixed)"
+    assert label({"strategy": "x-x-mono", "alpha": 1.0}) == "X-X-mono"
+    with pytest.raises(ValueError, match="does not match alpha"):
+        TrainingRun("mlqa-test", "x-x-mixed", 0.5, 0, "m", "cpu")
+    with pytest.raises(ValueError, match="every pair monolingual"):
+        make_strategy("x-x-mixed", 0.5)

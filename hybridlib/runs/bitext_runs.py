@@ -1,0 +1,115 @@
+"""Low-resource cross-lingual evidence for partial-track runs: FLORES-200 and Tatoeba scored for
+a run that is (or will be) stored under ``results/partial-ft`` — its untrained reference too.
+
+One record per run under ``results/<subdir>/bitext``, keyed by the run's own config, its training
+data's fingerprint and the bitext tasks' fingerprint. The run's trained blocks come from the cache
+(``<cache>/weights/``, written by :func:`~hybridlib.runs.partial_runs.run_partial`); runs stored
+before weights were kept are **retrained** from their config (deterministic: the record says
+whether the retrained run kept the stored run's checkpoint, validation loss included) and their
+weights kept, so the next metric needs no retraining.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+
+from hybridlib.evaluation.suite import evaluate_suite, load_suite, suite_fingerprint
+from hybridlib.fileio import write_by_name
+from hybridlib.models.registry import fingerprint, load_model
+from hybridlib.models.states import top_layers
+from hybridlib.presets import Preset
+from hybridlib.runs.configs import full_eval_tasks, partial_data
+from hybridlib.runs.partial_runs import trained_weights_path
+from hybridlib.runs.store import cached_run, config_dict, load_record
+from hybridlib.train.partial import PartialFineTuneConfig, states_scorer, train_partial
+
+BITEXT_TASKS = ("flores", "tatoeba")
+
+
+@dataclass(frozen=True)
+class BitextConfig:
+    """FLORES / Tatoeba scoring of one partial-track run (``run``: its config as stored)."""
+
+    run: dict
+    preset: str
+    tasks: tuple[str, ...] = BITEXT_TASKS
+
+
+def bitext_config(run: PartialFineTuneConfig, preset: Preset) -> BitextConfig:
+    return BitextConfig(config_dict(run), preset.name)
+
+
+def bitext_tasks(preset: Preset) -> dict:
+    """FLORES (en + the preset's MIRACL languages) and Tatoeba, every sentence (smoke: capped)."""
+    if not preset.full_eval_uncapped:
+        return load_suite(preset, BITEXT_TASKS)
+    return load_suite(preset.with_(max_queries=None, max_candidates=None), BITEXT_TASKS)
+
+
+def bitext_data(run: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
+    """Fingerprints: the bitext tasks, and the run's own (evaluation suite, training examples)."""
+    own = partial_data(run, preset)
+    return {"bitext": suite_fingerprint(bitext_tasks(preset)), "run_eval": own["eval"], "train": own["train"]}
+
+
+def _trained_top(run: PartialFineTuneConfig, preset: Preset, model, fp: str, show_progress: bool):
+    """The run's trained blocks (cache, else retrained and kept) and what the retraining found."""
+    path = trained_weights_path(run, preset)
+    top = top_layers(model, run.top_layers)
+    if run.steps == 0:
+        return top, {"source": "untrained"}
+    if path.exists():
+        saved = torch.load(path, weights_only=False)  # our own file, written by run_partial or below
+        if saved["config"] != asdict(run):
+            raise ValueError(f"{path}: weights of another config")
+        top.load_state_dict(saved["top"])
+        return top, {"source": "kept weights"}
+    t0 = time.perf_counter()
+    # the run's own evaluation suite: training drops examples that overlap it (as when it was stored)
+    top, log = train_partial(run, model, fp, full_eval_tasks(preset, run.eval_tasks), show_progress)
+    write_by_name(path, lambda tmp: torch.save({"config": asdict(run), "top": top.state_dict()}, tmp))
+    info = {"source": "retrained", "retrain_seconds": round(time.perf_counter() - t0, 1)}
+    stored = load_record("partial-ft", run, partial_data(run, preset), preset.results_subdir)
+    if stored is not None:
+        before = stored.get("train", {})
+        losses = json.loads(json.dumps(log.get("eval_loss")))  # tuples as the stored JSON's lists
+        info["same_checkpoint_as_stored"] = before.get("best_step") == log.get("best_step")
+        info["same_validation_losses"] = before.get("eval_loss") == losses
+        info["stored_best_step"], info["best_step"] = before.get("best_step"), log.get("best_step")
+    info["train"] = {k: log.get(k) for k in ("best_step", "steps_run", "steps_per_second", "train_seconds")}
+    return top, info
+
+
+def run_bitext(run: PartialFineTuneConfig, preset: Preset, force: bool = False, show_progress: bool = True) -> dict:
+    """Score FLORES and Tatoeba for ``run`` (training it first if its weights are not kept); stored."""
+    cfg = bitext_config(run, preset)
+
+    def compute():
+        torch.set_num_threads(run.threads)
+        model = load_model(run.model)
+        fp = fingerprint(model)
+        top, info = _trained_top(run, preset, model, fp, show_progress)
+        top.eval()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            summary, arrays = evaluate_suite(states_scorer(top, model, fp, run, show_progress), bitext_tasks(preset))
+        info["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        return summary, arrays, {"model": run.model, "fingerprint": fp, "weights": info}
+
+    return cached_run("bitext", cfg, compute, bitext_data(run, preset), subdir=preset.results_subdir, force=force)
+
+
+def stored_bitext(runs: list, preset: Preset) -> tuple[list[dict], list]:
+    """The stored bitext records of partial-track configs ``runs`` and the configs without one."""
+    stored, missing = [], []
+    for run in runs:
+        rec = load_record("bitext", bitext_config(run, preset), bitext_data(run, preset), preset.results_subdir)
+        (stored if rec is not None else missing).append(rec if rec is not None else run)
+    return stored, missing
+
+
+__all__ = ["BITEXT_TASKS", "BitextConfig", "bitext_config", "run_bitext", "stored_bitext"]
