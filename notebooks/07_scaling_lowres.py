@@ -55,11 +55,12 @@ from IPython.display import display
 
 from hybridlib.analysis.aggregate import group_by_strategy
 from hybridlib.analysis.inference import power_by_language
-from hybridlib.analysis.scaling import answer, blocks_order, hybrid_vs_best, scaling_frame, variant
+from hybridlib.analysis.scaling import answer, bitext_runs, blocks_order, hybrid_vs_best, scaling_frame, variant
+from hybridlib.analysis.trend import scaling_trends, trends_answer
 from hybridlib.analysis.scorecard import scorecard, scorecard_summary, strategy_sample
 from hybridlib.analysis.stats import fmt_ci
 from hybridlib.models.registry import depth_family_params, parse_name
-from hybridlib.notebook.plots import hybrid_minus_best_figure, save, scaling_figure, tradeoff_figure
+from hybridlib.notebook.plots import hybrid_minus_best_figure, save, scaling_figure, tradeoff_figure, trend_figure
 from hybridlib.notebook.report import record
 from hybridlib.presets import get_preset
 from hybridlib.runs import executor, grids
@@ -238,10 +239,60 @@ block_diffs = pd.DataFrame(block_rows)
 block_diffs.round(4) if len(block_diffs) else print("no variant has all three strategies at L = 2 yet")
 
 # %% [markdown]
+# ## The answer as a test: does Hybrid's effect change with size?
+#
+# For each contrast — Hybrid − X-X-mono, Hybrid − X-Y, and the field's ordinary recipe X-X (mixed)
+# (monolingual pairs, batches mixing languages) − X-X-mono — and each metric, the slope of the
+# effect against ln(non-embedding parameters) over the four sizes (top block trained), per doubling
+# of parameters, with a two-level bootstrap CI (question clusters shared by every size; seeds per
+# size and strategy, the seed level widened by √(n/(n−1))), a verdict (rises / falls / no resolved
+# change) and the minimum detectable slope (`hybridlib.analysis.trend`). Monolingual: MIRACL-hard,
+# TyDi. Cross-lingual: FLORES-200 x → y over all 42 ordered pairs of en sw yo te bn th hi and its
+# pooled setting (`hybridlib.evaluation.bitext`), AfriQA. A slope is a straight-line summary of four
+# points: the per-size effects are drawn beside it. Size is the depth of one pretrained encoder.
+
+# %%
+mixed_configs = grids.scaling_mixed_grid(P, seeds=seeds)
+bitext_configs = grids.bitext_grid(P, seeds=seeds)
+if P.notebooks_compute:  # smoke: train X-X (mixed) and score FLORES / Tatoeba for the tiny grid here
+    executor.run_grid(mixed_configs, P, "scaling X-X (mixed)")
+    executor.run_bitext_grid(bitext_configs, P)
+mixed, mixed_missing = grids.stored_grid(mixed_configs, P)
+bitext, bitext_missing = grids.stored_bitext(bitext_configs, P)
+is_top = lambda r: variant(r["config"], P.sft_top_layers) != "every block"  # noqa: E731
+trend_runs = [r for r in top_track + mixed + bitext_runs(bitext) if is_top(r)]
+print(f"X-X (mixed): {len(mixed)} runs stored, {mixed_missing} not yet; FLORES / Tatoeba: {len(bitext)} of "
+      f"{len(bitext_configs)} runs scored, {len(bitext_missing)} not yet")
+
+# %%
+trends, trend_effects = scaling_trends(trend_runs, size, subdir=P.results_subdir, n_boot=n_boot)
+trends.round(4) if len(trends) else print("no contrast has runs at two sizes yet")
+
+# %%
+if len(trend_effects):
+    save(trend_figure(trend_effects, trends), "07_scaling_trends", preset)
+
+# %% [markdown]
+# ### Per language where the sets allow it (MIRACL-hard, FLORES x → y from that language), Yorùbá first
+#
+# Yorùbá has no MIRACL train split, so mE5-small never saw its MIRACL distribution; the other five
+# did. The minimum detectable slope says how large a per-language change would have to be to show.
+
+# %%
+per_lang = [scaling_trends(trend_runs, size, ("MIRACL-hard nDCG@10", "FLORES Cr mAP", "AfriQA nDCG@10"),
+                           langs=(lang,), subdir=P.results_subdir, n_boot=n_boot)[0] for lang in P.miracl_langs]
+trends_by_lang = pd.concat(per_lang, ignore_index=True) if any(len(t) for t in per_lang) else pd.DataFrame()
+trends_by_lang.round(4) if len(trends_by_lang) else print("no per-language trend yet")
+
+# %% [markdown]
 # ## What the numbers say
 
 # %%
-lines = ["Top-block track (a difference counts when its CI excludes 0). " + answer(diffs)]
+lines = ["Top-block track (a difference counts when its CI excludes 0). " + answer(diffs),
+         "As a test of the trend (slope of the effect against ln parameters, per doubling): " + trends_answer(trends)]
+yo_trends = trends_by_lang[trends_by_lang.langs == "yo"] if len(trends_by_lang) else trends_by_lang
+if len(yo_trends):
+    lines.append("Yorùbá alone: " + trends_answer(yo_trends))
 for m in models:
     g = runs[(runs.model == m) & (runs.variant != "every block")]
     if not {"X-X-mono", "X-Y", "Hybrid", "untrained"} <= set(g.strategy):
@@ -285,7 +336,8 @@ if me5_rho == me5_rho:
 print("\n".join(lines))
 record("07_scaling_lowres", preset, {"n_yo": len(yo_rows),
     "sizes": {k: int(v) for k, v in size.items()}, "n_runs": len(trained), "n_references": len(references),
-    "missing": missing, "n_diffs": len(diffs), "n_block_orders": len(order), "n_block_diffs": len(block_diffs),
+    "missing": missing, "n_diffs": len(diffs), "n_trends": len(trends), "n_bitext": len(bitext),
+    "n_mixed": len(mixed), "trend_verdicts": trends.verdict.tolist() if len(trends) else [], "n_block_orders": len(order), "n_block_diffs": len(block_diffs),
     "mdd_macro": float(power_table.loc["macro", ("miracl-hard", "MDD")]) if power else None,
     "power_model": power_model, "published_me5_langs": int(len(me5)) if ref_full is not None else 0,
     "published_vs_ours_rho": me5_rho if me5_rho == me5_rho else None})

@@ -402,6 +402,64 @@ def rerun_section(table, grid: list[dict]) -> tuple[list[str], str]:
     ], "**A rerun:** " + sentence
 
 
+def scaling_records(P) -> tuple[list[dict], dict[str, float], dict[str, int]]:
+    """The scaling grid's top-block runs (X-X (mixed) included) and their FLORES / Tatoeba records as
+    run records, the size of each depth, and what is stored / missing (nothing is computed)."""
+    from hybridlib.analysis.scaling import bitext_runs, variant
+    from hybridlib.models.registry import depth_family_params
+
+    scaled, missing = grids.stored_grid(grids.scaling_ft_grid(P) + grids.scaling_mixed_grid(P), P)
+    bitext, bitext_missing = grids.stored_bitext(grids.bitext_grid(P), P)
+    family = depth_family_params(P.model)
+    size = {f"{P.model}:L{d}": family[d] for d in P.sft_depths}
+    runs = [r for r in scaled + bitext_runs(bitext) if r["config"]["steps"] > 0]
+    top = [r for r in runs if variant(r["config"], P.sft_top_layers) != "every block"]
+    return (
+        top,
+        size,
+        {"runs": len(scaled), "missing": missing, "bitext": len(bitext), "bitext missing": len(bitext_missing)},
+    )
+
+
+def scaling_section(P, n_boot: int) -> tuple[list[str], str]:
+    """The study's own question (issue 51): does Hybrid's effect change with size? One slope per
+    contrast × metric over the depths (``hybridlib.analysis.trend``), the answer sentence computed from
+    them, and the Yorùbá-only slopes. Empty until two sizes have runs of a contrast."""
+    from hybridlib.analysis.trend import scaling_trends, trends_answer
+
+    top, size, counts = scaling_records(P)
+    trends, _ = scaling_trends(top, size, subdir=P.results_subdir, n_boot=n_boot)
+    if trends.empty:
+        return [], ""
+    yo, _ = scaling_trends(top, size, langs=("yo",), subdir=P.results_subdir, n_boot=n_boot)
+    answer = trends_answer(trends)
+    lines = [
+        "## The study's question: does hybrid batching change the mono / cross trade-off as the model grows?",
+        "",
+        "Size is the **depth of one pretrained encoder** (the first L ∈ {2, 4, 6, 12} blocks of mE5-small, "
+        + ", ".join(f"{m.rsplit(':', 1)[-1]} = {v / 1e6:.1f}M" for m, v in size.items())
+        + " non-embedding parameters), each fine-tuned on the partial track (top block, 300 steps, 3 seeds a "
+        "strategy); not independently pretrained models. For each contrast and metric: the OLS slope of the "
+        "effect against ln(parameters), per doubling, with a two-level bootstrap 95% CI (question clusters "
+        "shared by every size; seeds resampled per size and strategy with the seed level widened by "
+        "√(n/(n − 1))), the verdict and the slope detectable at 80% power. Cross-lingual: FLORES-200 "
+        "(x → y over 42 ordered pairs of en sw yo te bn th hi, and pooled) and AfriQA; monolingual: "
+        "MIRACL-hard and TyDi (pooled). Figure: `figures/07_scaling_trends.png` (notebook 07). Made by "
+        "`python scripts/run_experiments.py scaling-ft scaling-mixed bitext`; stored: "
+        f"{counts['runs']} scaling runs ({counts['missing']} of the grid with X-X (mixed) not yet run), "
+        f"FLORES / Tatoeba for {counts['bitext']} runs ({counts['bitext missing']} not yet scored).",
+        "",
+        answer,
+        "",
+        trends.drop(columns=["langs"]).to_markdown(index=False, floatfmt="+.4f"),
+        "",
+        "Yorùbá alone (no MIRACL train split: the one language mE5-small did not train on): "
+        + (trends_answer(yo) if len(yo) else "no Yorùbá trend yet."),
+        "",
+    ]
+    return lines, "**The study's question (size):** " + answer
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu")
@@ -450,6 +508,8 @@ def main(argv: list[str] | None = None) -> None:
     out += bias_lines
     rerun_lines, rerun_line = rerun_section(results_dir() / PARTIAL_RERUN_TABLE, partial)
     out += rerun_lines
+    scaling_lines, scaling_line = scaling_section(P, args.n_boot) if args.protocol == P.protocol else ([], "")
+    out += scaling_lines
     primary_name, primary = next(iter(tracks.items()))
     effects = effect_table(primary, subdir=P.results_subdir, n_boot=args.n_boot)
     figure = f"03_effects_{args.protocol.replace('>', '-to-')}"
@@ -461,6 +521,7 @@ def main(argv: list[str] | None = None) -> None:
         + ([bias_sentence, ""] if bias_sentence else [])
         + ([every_sentence, ""] if every_sentence else [])
         + ([rerun_line, ""] if rerun_line else [])
+        + ([scaling_line, ""] if scaling_line else [])
         + out
     )
     ft = [r for r in list_runs("finetune", P.results_subdir) if r["config"]["preset"] == P.name]

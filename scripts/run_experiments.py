@@ -85,10 +85,8 @@ def print_status(stage: str, p, seeds: list[int] | None, depths: list[int] | Non
 
 def bitext_status(p, seeds: list[int] | None, depths: list[int] | None) -> None:
     """Stored / missing FLORES + Tatoeba records of the scaling runs, and their measured cost."""
-    from hybridlib.runs.bitext_runs import stored_bitext
-
     configs = grids.bitext_grid(p, depths, seeds)
-    stored, missing = stored_bitext(configs, p)
+    stored, missing = grids.stored_bitext(configs, p)
     spent = sum(r["wall_seconds"] for r in stored) / 3600
     retrained = [r["wall_seconds"] for r in stored if r["weights"]["source"] == "retrained"]
     per = f"; a retrained run took a median {sorted(retrained)[len(retrained) // 2]:.0f} s" if retrained else ""
@@ -205,13 +203,7 @@ def main() -> None:
             for cfg, head in grids.preference_grid(p):
                 log(run_language_preference(p, cfg, head))
         elif stage == "bitext":  # issue 51: FLORES / Tatoeba for every scaling run (trains what kept no weights)
-            from hybridlib.runs.bitext_runs import run_bitext
-            from hybridlib.runs.partial_runs import run_partial
-
-            for cfg in grids.bitext_grid(p, args.depths, args.seeds):
-                if not grids.split_grid([cfg], p)[0]:  # a run not stored yet: train, evaluate, keep weights
-                    log(run_partial(cfg, p))
-                log(run_bitext(cfg, p))
+            executor.run_bitext_grid(grids.bitext_grid(p, args.depths, args.seeds), p, on_done=log)
         elif stage == "paper":  # the paper's recipe: a GPU and a network (use --preset paper)
             from hybridlib.runs.paper_runs import run_paper
 

@@ -137,6 +137,12 @@ def test_07_scaling_lowres(run):
     assert v["n_block_diffs"] == 2 * 3, "Hybrid - best single per variant (top block, every block) on three cells"
     assert v["mdd_macro"] >= 0, "a minimum detectable difference is reported (NaN or None fails)"
     assert v["published_me5_langs"] == 6, "mE5-small's published MIRACL figures beside the untrained full-depth model"
+    assert v["n_mixed"] == 3, "X-X (mixed): top block at L1 and L2, every block at L2"
+    assert v["n_bitext"] == 2 + 2 * 4 + 4, (
+        "FLORES / Tatoeba: both references, 4 strategies x 2 sizes, every block at L2"
+    )
+    assert v["n_trends"] == 3 * 5, "a slope for each of 3 contrasts x 5 cells over the two sizes"
+    assert set(v["trend_verdicts"]) <= {"rises", "falls", "no resolved change"}
 
 
 def test_08_neutrality(run):

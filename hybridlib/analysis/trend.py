@@ -3,7 +3,7 @@
 The scaling question (does hybrid batching change the monolingual / cross-lingual trade-off as the
 model grows?) is a question about a *trend*: for a difference A − B (e.g. Hybrid − X-X-mono) on one
 metric, measured at each size (depth L of one pretrained encoder, non-embedding parameters P_L),
-the slope β of the OLS line ``effect_L = a + β · ln P_L``. β > 0: the effect grows with size (per
+the slope β of the OLS line ``effect_L = a + β · ln P_L``. β > 0: the effect rises with size (per
 e-fold of parameters; a doubling moves it by β · ln 2).
 
 **Interval.** One two-level bootstrap over all sizes at once:
@@ -14,8 +14,10 @@ e-fold of parameters; a doubling moves it by β · ln 2).
    seed-level deviation of each resampled mean is widened by √(n / (n − 1)), n its seeds: resampling
    n seeds with replacement understates the seed variance by (n − 1) / n (a third at 3 seeds).
 
-β of each draw gives the percentile CI. **Verdict**: "grows" / "shrinks" when the CI excludes 0,
-else "no resolved change". **Minimum detectable slope**: (z₀.₉₇₅ + z₀.₈) × the bootstrap SE of β,
+β of each draw gives the percentile CI. **Verdict**: "rises" / "falls" (A − B becomes more positive /
+more negative with size) when the CI excludes 0, else "no resolved change"; :func:`scaling_trends`
+adds Holm-adjusted p-values over its whole table (one family), and a verdict not resolved there is
+called descriptive. **Minimum detectable slope**: (z₀.₉₇₅ + z₀.₈) × the bootstrap SE of β,
 the |β| a two-sided 5 % test would detect with 80 % power at this design (a normal approximation).
 """
 
@@ -49,6 +51,11 @@ class Trend:
         if self.high < 0:
             return "falls"
         return "no resolved change"
+
+    @property
+    def p(self) -> float:
+        """Two-sided p of slope 0 from the bootstrap SE (normal tails)."""
+        return float(2 * norm.sf(abs(self.slope) / self.se)) if self.se > 0 else float("nan")
 
     def as_dict(self) -> dict:
         return {
@@ -224,17 +231,24 @@ def scaling_trends(
                 {"contrast": contrast, "cell": cell, "half": half, "langs": "+".join(langs) if langs else "all",
                  "effect smallest": first, "effect largest": last, "slope/doubling": t.slope * doubling,
                  "ci_low": t.low * doubling, "ci_high": t.high * doubling,
-                 "min detectable": t.min_detectable * doubling, "verdict": t.verdict, "sizes": len(pairs),
+                 "min detectable": t.min_detectable * doubling, "verdict": t.verdict, "p": t.p, "sizes": len(pairs),
                  "seeds": ", ".join(t.effects.seeds)}
             )  # fmt: skip
             effects.append(t.effects.assign(contrast=contrast, cell=cell, half=half))
-    return pd.DataFrame(rows), (pd.concat(effects, ignore_index=True) if effects else pd.DataFrame())
+    table = pd.DataFrame(rows)
+    if len(table):  # one Holm family: every slope of this table
+        from hybridlib.analysis.stats import holm
+
+        table["p_holm"] = holm(table.p.to_numpy())
+        table["resolved (Holm)"] = (table.verdict != "no resolved change") & (table.p_holm < 0.05)
+    return table, (pd.concat(effects, ignore_index=True) if effects else pd.DataFrame())
 
 
 def trends_answer(trends: pd.DataFrame) -> str:
     """The scaling question answered from :func:`scaling_trends`: per contrast, the cells whose
-    effect grows or shrinks with size (CI of the slope excluding 0), else that none changes, with
-    the largest minimum detectable slope among its cells."""
+    effect rises or falls with size (CI of the slope excluding 0; "descriptive" where the slope is not
+    also resolved in the table's Holm family), else that none changes, with the largest minimum
+    detectable slope among its cells."""
     if trends.empty:
         return "No effect has runs at two sizes yet."
     parts = []
@@ -242,7 +256,7 @@ def trends_answer(trends: pd.DataFrame) -> str:
         moved = g[g.verdict != "no resolved change"]
         said = [
             f"{r['verdict']} on {r['cell']} ({r['slope/doubling']:+.3f} per doubling "
-            f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}])"
+            f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]{'' if r.get('resolved (Holm)', True) else ', descriptive: not in the Holm family'})"
             for _, r in moved.iterrows()
         ]
         flat = (

@@ -13,47 +13,27 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import torch
 
-from hybridlib.evaluation.suite import evaluate_suite, load_suite, suite_fingerprint
+from hybridlib.evaluation.suite import evaluate_suite
 from hybridlib.fileio import write_by_name
 from hybridlib.models.registry import fingerprint, load_model
 from hybridlib.models.states import top_layers
 from hybridlib.presets import Preset
-from hybridlib.runs.configs import full_eval_tasks, partial_data
+from hybridlib.runs.configs import (
+    BITEXT_TASKS,
+    BitextConfig,
+    bitext_config,
+    bitext_data,
+    bitext_tasks,
+    full_eval_tasks,
+    partial_data,
+)
 from hybridlib.runs.partial_runs import trained_weights_path
-from hybridlib.runs.store import cached_run, config_dict, load_record
+from hybridlib.runs.store import cached_run, load_record
 from hybridlib.train.partial import PartialFineTuneConfig, states_scorer, train_partial
-
-BITEXT_TASKS = ("flores", "tatoeba")
-
-
-@dataclass(frozen=True)
-class BitextConfig:
-    """FLORES / Tatoeba scoring of one partial-track run (``run``: its config as stored)."""
-
-    run: dict
-    preset: str
-    tasks: tuple[str, ...] = BITEXT_TASKS
-
-
-def bitext_config(run: PartialFineTuneConfig, preset: Preset) -> BitextConfig:
-    return BitextConfig(config_dict(run), preset.name)
-
-
-def bitext_tasks(preset: Preset) -> dict:
-    """FLORES (en + the preset's MIRACL languages) and Tatoeba, every sentence (smoke: capped)."""
-    if not preset.full_eval_uncapped:
-        return load_suite(preset, BITEXT_TASKS)
-    return load_suite(preset.with_(max_queries=None, max_candidates=None), BITEXT_TASKS)
-
-
-def bitext_data(run: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
-    """Fingerprints: the bitext tasks, and the run's own (evaluation suite, training examples)."""
-    own = partial_data(run, preset)
-    return {"bitext": suite_fingerprint(bitext_tasks(preset)), "run_eval": own["eval"], "train": own["train"]}
 
 
 def _trained_top(run: PartialFineTuneConfig, preset: Preset, model, fp: str, show_progress: bool):
@@ -103,13 +83,4 @@ def run_bitext(run: PartialFineTuneConfig, preset: Preset, force: bool = False, 
     return cached_run("bitext", cfg, compute, bitext_data(run, preset), subdir=preset.results_subdir, force=force)
 
 
-def stored_bitext(runs: list, preset: Preset) -> tuple[list[dict], list]:
-    """The stored bitext records of partial-track configs ``runs`` and the configs without one."""
-    stored, missing = [], []
-    for run in runs:
-        rec = load_record("bitext", bitext_config(run, preset), bitext_data(run, preset), preset.results_subdir)
-        (stored if rec is not None else missing).append(rec if rec is not None else run)
-    return stored, missing
-
-
-__all__ = ["BITEXT_TASKS", "BitextConfig", "bitext_config", "run_bitext", "stored_bitext"]
+__all__ = ["BITEXT_TASKS", "BitextConfig", "bitext_config", "bitext_data", "bitext_tasks", "run_bitext"]

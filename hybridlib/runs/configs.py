@@ -177,3 +177,34 @@ def run_data(cfg, preset: Preset) -> dict[str, str]:
         if kind == "partial-ft"
         else finetune_data(cfg, preset)
     )
+
+
+BITEXT_TASKS = ("flores", "tatoeba")
+
+
+@dataclass(frozen=True)
+class BitextConfig:  # issue 51: the record of hybridlib.runs.bitext_runs
+    """FLORES / Tatoeba scoring of one partial-track run (``run``: its config as stored)."""
+
+    run: dict
+    preset: str
+    tasks: tuple[str, ...] = BITEXT_TASKS
+
+
+def bitext_config(run: PartialFineTuneConfig, preset: Preset) -> BitextConfig:
+    from hybridlib.runs.store import config_dict
+
+    return BitextConfig(config_dict(run), preset.name)
+
+
+def bitext_tasks(preset: Preset) -> dict:
+    """FLORES (en + the preset's MIRACL languages) and Tatoeba, every sentence (smoke: capped)."""
+    if not preset.full_eval_uncapped:
+        return load_suite(preset, BITEXT_TASKS)
+    return load_suite(preset.with_(max_queries=None, max_candidates=None), BITEXT_TASKS)
+
+
+def bitext_data(run: PartialFineTuneConfig, preset: Preset) -> dict[str, str]:
+    """Fingerprints: the bitext tasks, and the run's own (evaluation suite, training examples)."""
+    own = partial_data(run, preset)
+    return {"bitext": suite_fingerprint(bitext_tasks(preset)), "run_eval": own["eval"], "train": own["train"]}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from hybridlib.presets import Preset
 from hybridlib.progress import progress
 from hybridlib.runs.configs import run_kind
-from hybridlib.runs.grids import has_every_strategy, main_grid, paper_grid, partial_grid, stored_grid
+from hybridlib.runs.grids import has_every_strategy, main_grid, paper_grid, partial_grid, split_grid, stored_grid
 
 
 def run_config(cfg, preset: Preset) -> dict:
@@ -45,6 +45,26 @@ def run_grid(
         out.append(rec)
         if on_done:
             on_done(rec)
+    return out
+
+
+def run_bitext_grid(
+    configs: list, preset: Preset, desc: str = "bitext", on_done: Callable[[dict], None] | None = None
+) -> list[dict]:
+    """FLORES / Tatoeba records of partial-track ``configs`` (:func:`hybridlib.runs.grids.bitext_grid`),
+    in order: a run not stored yet is first trained and evaluated as usual (keeping its weights), a
+    stored one without kept weights is retrained; ``on_done(record)`` after each record either makes."""
+    from hybridlib.runs.bitext_runs import run_bitext
+
+    out = []
+    for cfg in progress(configs, desc=desc):
+        if not split_grid([cfg], preset)[0]:
+            rec = run_config(cfg, preset)
+            if on_done:
+                on_done(rec)
+        out.append(run_bitext(cfg, preset))
+        if on_done:
+            on_done(out[-1])
     return out
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from hybridlib.presets import Preset
 from hybridlib.runs.configs import (
     HeadRunConfig,
+    bitext_config,
+    bitext_data,
     finetune_config,
     head_config,
     partial_checkpoint_path,
@@ -267,6 +269,16 @@ def bitext_grid(preset: Preset, depths: Iterable[int] | None = None, seeds: Iter
         key=lambda c: (c.seed, depth(c), order[c.strategy]),
     )
     return refs + top + every
+
+
+def stored_bitext(runs: list, preset: Preset) -> tuple[list[dict], list]:
+    """The stored FLORES / Tatoeba records (``results/bitext``) of partial-track configs ``runs`` and
+    the configs without one (nothing is computed)."""
+    stored, missing = [], []
+    for run in runs:
+        rec = load_record("bitext", bitext_config(run, preset), bitext_data(run, preset), preset.results_subdir)
+        (stored if rec is not None else missing).append(rec if rec is not None else run)
+    return stored, missing
 
 
 STRATEGIES = {"X-X-mono", "X-Y", "Hybrid"}

@@ -73,7 +73,8 @@ class RecordLockedError(RuntimeError):
 
 # which run_experiments.py stages make records of each kind (for the MissingRunError message)
 STAGES_OF_KIND = {
-    "partial-ft": "partial | partial-alpha | partial-cross | scaling-ft | partial-bridge | every-block",
+    "partial-ft": "partial | partial-alpha | partial-cross | scaling-ft | partial-bridge | every-block | mixed | scaling-mixed",
+    "bitext": "bitext",
     "head": "head-grid | scaling | neutrality",
     "baselines": "baselines | depth-baselines",
     "finetune": "finetune | finetune-depth",

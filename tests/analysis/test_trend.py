@@ -54,3 +54,50 @@ def test_needs_two_sizes():
     pairs = world(0.0, np.random.default_rng(0))
     with pytest.raises(ValueError, match="at least two sizes"):
         effect_trend({SIZES[0]: pairs[SIZES[0]]})
+
+
+def test_scaling_trends_reads_stored_runs_by_size_and_holm_adjusts(planted_runs):
+    """The planted runs (one size, three strategies) cloned at a second size with Hybrid shifted by
+    +0.08 on every XQuAD-R query: Hybrid − X-X-mono rises between the sizes, X-Y − X-X-mono does not."""
+    import copy
+
+    from hybridlib.analysis import trend
+    from hybridlib.analysis.scaling import CELLS
+
+    small = [copy.deepcopy(r) for r in planted_runs]
+    for r in small:
+        r["config"]["model"] = "m:L2"
+    big = [copy.deepcopy(r) for r in planted_runs]
+    for r in big:
+        r["config"]["model"] = "m:L4"
+    from hybridlib.runs.store import arrays_of
+
+    originals = {id(b): arrays_of(r) for b, r in zip(big, planted_runs, strict=True)}
+
+    def shifted(record, subdir=""):
+        arrays = dict(originals[id(record)]) if id(record) in originals else arrays_of(record, subdir)
+        if id(record) in originals and record["config"]["alpha"] == 0.5:
+            arrays["xquad-r/mono/mAP"] = arrays["xquad-r/mono/mAP"] + 0.08
+        return arrays
+
+    import hybridlib.analysis.scorecard as scorecard
+
+    CELLS["planted Mo"] = ("xquad-r", "mono", "mAP")
+    try:
+        orig = scorecard.arrays_of
+        scorecard.arrays_of = shifted
+        table, effects = trend.scaling_trends(
+            small + big, {"m:L2": 2e6, "m:L4": 4e6}, cells=("planted Mo",),
+            contrasts=(("Hybrid", "X-X-mono"), ("X-Y", "X-X-mono")), n_boot=500,
+        )  # fmt: skip
+    finally:
+        scorecard.arrays_of = orig
+        del CELLS["planted Mo"]
+    by = table.set_index("contrast")
+    assert by.loc["Hybrid − X-X-mono", "verdict"] == "rises", table
+    assert by.loc["Hybrid − X-X-mono", "slope/doubling"] == pytest.approx(0.08, abs=1e-3), (
+        "two sizes one doubling apart (float16 arrays)"
+    )
+    assert by.loc["X-Y − X-X-mono", "slope/doubling"] == pytest.approx(0.0, abs=1e-9)
+    assert "p_holm" in table and (table.p_holm >= table.p).all()
+    assert set(effects.params) == {2e6, 4e6}

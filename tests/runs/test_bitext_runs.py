@@ -15,7 +15,8 @@ def smoke(monkeypatch, tmp_path):
 
 
 def test_bitext_uses_kept_weights_then_retrains_what_kept_none(smoke):
-    from hybridlib.runs.bitext_runs import run_bitext, stored_bitext
+    from hybridlib.runs.bitext_runs import run_bitext
+    from hybridlib.runs.grids import stored_bitext
     from hybridlib.runs.partial_runs import partial_config, run_partial, trained_weights_path
 
     cfg = partial_config(smoke, "mlqa-test", 0.5, 0)
