@@ -5,14 +5,15 @@ Two readings of the same runs. :func:`bridge_table` orders the strategies by the
 order can flip on differences far inside the noise). :func:`bridge_differences` answers the same
 question with evidence: each pairwise difference within each way of training, with its two-level
 bootstrap CI (seeds, then question clusters), and whether the differences that are resolved agree
-in sign."""
+in sign. Its CIs correct the seed level for few seeds (``small_sample``), and each difference
+carries its leave-one-seed-out sensitivity and the early-stopped runs behind it (:func:`early_stopped`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy, order_agreement
-from hybridlib.analysis.inference import hierarchical_bootstrap
+from hybridlib.analysis.inference import hierarchical_bootstrap, leave_one_seed_out
 from hybridlib.analysis.scorecard import strategy_sample
 from hybridlib.train.strategy import label
 
@@ -67,13 +68,52 @@ def agreement(signs: dict[int, int]) -> str:
     return "resolved with " + " and ".join(blocks(k) for k in sorted(resolved)) + " only"
 
 
-def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000) -> pd.DataFrame:
+EARLY_FRACTION = 1 / 6  # a run whose kept checkpoint is at or before this share of its steps is flagged
+
+
+def early_stopped(records: list[dict], fraction: float = EARLY_FRACTION) -> list[str]:
+    """The runs among ``records`` whose early stopping kept a checkpoint at ≤ ``fraction`` of their
+    steps (``"X-Y s1 (step 50 of 300)"``): a run that barely trained can decide a difference alone."""
+    out = []
+    for r in sorted(records, key=lambda r: (label(r["config"]), r["config"].get("seed", 0))):
+        steps, best = r["config"].get("steps") or 0, (r.get("train") or {}).get("best_step")
+        if steps > 0 and best is not None and best <= fraction * steps:
+            out.append(f"{label(r['config'])} s{r['config'].get('seed')} (step {best} of {steps})")
+    return out
+
+
+def _sensitivity(names: tuple[str, str], a_runs, b_runs, sa, sb, d, n_boot: int, small_sample: bool) -> dict:
+    """Leave-one-seed-out: the range of A − B, the run whose removal moves it most, and whether the
+    difference stays resolved (same sign, CI excluding 0) without each run."""
+    seeds = [sorted(r["config"]["seed"] for r in runs) for runs in (a_runs, b_runs)]
+    rows = leave_one_seed_out(sa, sb, *seeds, n_boot=n_boot, small_sample=small_sample)
+    if not rows:
+        return {"LOSO range": "", "moved most by": "", "resolved without each run": ""}
+    est = [r["estimate"] for r in rows]
+    worst = max(rows, key=lambda r: abs(r["estimate"] - d.estimate))
+    sign = 1 if d.low > 0 else -1 if d.high < 0 else 0
+    kept = sum((r["low"] > 0) if sign > 0 else (r["high"] < 0) for r in rows) if sign else None
+    return {
+        "LOSO range": f"[{min(est):+.4f}, {max(est):+.4f}]",
+        "moved most by": f"{names[worst['left out'][0] == 'B']} s{worst['left out'].rsplit(' ', 1)[-1]} "
+        f"(without it {worst['estimate']:+.4f})",
+        "resolved without each run": "" if kept is None else f"{kept} of {len(rows)}",
+    }
+
+
+def bridge_differences(
+    records: list[dict], subdir: str = "", n_boot: int = 2000, small_sample: bool = True, sensitivity: bool = True
+) -> pd.DataFrame:
     """Per (dataset, metric, pair of strategies): A − B within each way of training (column
-    :func:`blocks`, with ``<blocks> CI`` the 95% two-level bootstrap interval of the tables' macro mAP), and the
+    :func:`blocks`, with ``<blocks> CI`` the 95% two-level bootstrap interval of the tables' macro mAP,
+    its seed level small-sample corrected unless ``small_sample`` is false), and the
     :func:`agreement` of the two; ``seeds``: the fewest seeds behind any of the strategies compared
     (with one, the bootstrap has no seed level to resample: the CIs then hold question sampling
-    only). Only ways of training with runs of all three strategies count; empty unless two of them
-    do (a half-run bridge has nothing to compare)."""
+    only). With ``sensitivity``, for the way of training with the most blocks: the leave-one-seed-out
+    range, the run that moves the difference most, in how many of the leave-one-out fits a resolved
+    difference stays resolved, and the early-stopped runs behind it (:func:`early_stopped`). Only ways
+    of training with runs of all three strategies count; empty unless two of them do (a half-run
+    bridge has nothing to compare)."""
     by_blocks: dict[int, list[dict]] = {}
     for r in records:
         by_blocks.setdefault(r["config"]["top_layers"], []).append(r)
@@ -88,17 +128,22 @@ def bridge_differences(records: list[dict], subdir: str = "", n_boot: int = 2000
         for metric, setting in SETTINGS.items():
             for a, b in PAIRS:
                 row: dict = {"dataset": ds, "metric": metric, "comparison": f"{a} − {b}"}
-                signs = {}
+                signs, most = {}, max(complete)
                 for k, g in complete.items():
                     sa, sb = (strategy_sample(g[s], ds, setting, "mAP", subdir) for s in (a, b))
-                    d = hierarchical_bootstrap(sa, sb, n_boot=n_boot)
+                    d = hierarchical_bootstrap(sa, sb, n_boot=n_boot, small_sample=small_sample)
                     row[blocks(k)] = d.estimate
                     row[f"{blocks(k)} CI"] = f"[{d.low:+.4f}, {d.high:+.4f}]"
                     signs[k] = 1 if d.low > 0 else -1 if d.high < 0 else 0
+                    if sensitivity and k == most:
+                        extra = _sensitivity((a, b), g[a], g[b], sa, sb, d, n_boot, small_sample)
+                        extra["early-stopped runs"] = ", ".join(early_stopped(g[a] + g[b]))
                 row["seeds"] = min(len(g[s]) for g in complete.values() for s in (a, b))
                 row["agreement"] = agreement(signs)
+                if sensitivity:
+                    row |= {f"{blocks(most)} {k}": v for k, v in extra.items()}
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-__all__ = ["bridge_table", "bridge_differences", "agreement", "blocks"]
+__all__ = ["bridge_table", "bridge_differences", "agreement", "blocks", "early_stopped", "EARLY_FRACTION"]

@@ -29,6 +29,7 @@ from hybridlib.runs.configs import (
     bitext_data,
     bitext_tasks,
     full_eval_tasks,
+    partial_checkpoint_path,
     partial_data,
 )
 from hybridlib.runs.partial_runs import trained_weights_path
@@ -50,8 +51,11 @@ def _trained_top(run: PartialFineTuneConfig, preset: Preset, model, fp: str, sho
         return top, {"source": "kept weights"}
     t0 = time.perf_counter()
     # the run's own evaluation suite: training drops examples that overlap it (as when it was stored)
-    top, log = train_partial(run, model, fp, full_eval_tasks(preset, run.eval_tasks), show_progress)
+    checkpoint = partial_checkpoint_path(run, preset)  # an interrupted retraining resumes there
+    tasks = full_eval_tasks(preset, run.eval_tasks)
+    top, log = train_partial(run, model, fp, tasks, show_progress, checkpoint=checkpoint)
     write_by_name(path, lambda tmp: torch.save({"config": asdict(run), "top": top.state_dict()}, tmp))
+    checkpoint.unlink(missing_ok=True)
     info = {"source": "retrained", "retrain_seconds": round(time.perf_counter() - t0, 1)}
     stored = load_record("partial-ft", run, partial_data(run, preset), preset.results_subdir)
     if stored is not None:

@@ -250,9 +250,11 @@ def scaling_mixed_grid(preset: Preset, depths: Iterable[int] | None = None, seed
 def bitext_grid(preset: Preset, depths: Iterable[int] | None = None, seeds: Iterable[int] | None = None) -> list:
     """The partial-track runs that FLORES / Tatoeba score (:mod:`hybridlib.runs.bitext_runs`): every
     run of :func:`scaling_ft_grid` and :func:`scaling_mixed_grid`, ordered so that an interrupted
-    back-fill answers the most: each depth's untrained reference first, then seed by seed, depth by
-    depth, the four strategies (every size has a seed's full set of strategies before any size has a
-    second seed), the every-block runs last."""
+    back-fill answers the most per CPU hour: each depth's untrained reference first; then the paper's
+    three strategies seed by seed, depth by depth (every size has a seed's three strategies before any
+    size has the next seed; a stored run is only retrained, ~6 min here); then X-X (mixed) the same
+    way (not stored yet: each is trained and evaluated on every set first, ~15 min); the every-block
+    runs last."""
     grid = scaling_ft_grid(preset, depths, seeds) + scaling_mixed_grid(preset, depths, seeds)
     order = {"x-y": 0, "hybrid": 1, "x-x-mono": 2, MIXED: 3}
 
@@ -266,7 +268,7 @@ def bitext_grid(preset: Preset, depths: Iterable[int] | None = None, seeds: Iter
     )
     top = sorted(
         (c for c in trained if c.top_layers == preset.sft_top_layers),
-        key=lambda c: (c.seed, depth(c), order[c.strategy]),
+        key=lambda c: (c.strategy == MIXED, c.seed, depth(c), order[c.strategy]),
     )
     return refs + top + every
 

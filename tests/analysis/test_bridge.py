@@ -93,3 +93,22 @@ def test_bridge_differences_recover_planted_agreements(bridge_runs):
 def test_a_half_run_bridge_has_no_differences(bridge_runs):
     half = [r for r in bridge_runs if not (r["config"]["top_layers"] == 2 and r["config"]["alpha"] == 0.5)]
     assert bridge_differences(half, n_boot=50).empty, "two blocks lack Hybrid: nothing to compare"
+
+
+def test_early_stopped_runs_are_flagged():
+    from hybridlib.analysis.bridge import early_stopped
+
+    runs = [
+        {"config": {"alpha": 0.0, "seed": 1, "steps": 300}, "train": {"best_step": 50}},
+        {"config": {"alpha": 0.0, "seed": 2, "steps": 300}, "train": {"best_step": 51}},
+        {"config": {"alpha": 0.5, "seed": 0, "steps": 0}},
+    ]
+    assert early_stopped(runs) == ["X-Y s1 (step 50 of 300)"], "50 of 300 steps is 1/6: flagged; 51 is not"
+
+
+def test_differences_carry_leave_one_seed_out_sensitivity(bridge_runs):
+    diffs = bridge_differences(bridge_runs, n_boot=300)
+    most = max(int(c.split()[0]) for c in diffs.columns if c.endswith("blocks") and c.split()[0].isdigit())
+    col = f"{most} blocks moved most by"
+    assert col in diffs and diffs[col].str.match(r"^(Hybrid|X-X-mono|X-Y) s\d+ \(without it [+-]").all(), diffs[col]
+    assert diffs[f"{most} blocks LOSO range"].str.startswith("[").all()
