@@ -213,7 +213,7 @@ for ds in datasets:
     print(f"{ds} Cr estimand: {cross_estimand(tracks[primary], ds, P.results_subdir)}")
 claims = claims_table(tracks[primary], protocol, tuple(datasets), P.results_subdir, n_boot=n_boot)
 claims[["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict",
-        "verdict (small-sample)", "borderline"]].round(4)
+        "verdict (uncorrected seeds)", "borderline"]].round(4)
 
 # %% [markdown]
 # ## Conclusion (computed from the numbers above)
@@ -224,10 +224,10 @@ counts = claims.verdict.str.split(" ").str[0].value_counts().to_dict()
 print(f"Primary evidence: {primary} ({len(tracks[primary])} runs). Scorecard: {summary_line(cards[primary])}.")
 print(f"Claims: {counts.get('supported', 0)} supported, {counts.get('contradicted', 0)} contradicted, "
       f"{counts.get('inconclusive', 0)} inconclusive of {len(claims)} tests; {int(claims.borderline.sum())} borderline "
-      "(the verdict changes under the seed-level small-sample correction).")
+      "(the verdict differs without the seed-level small-sample correction).")
 for r in claims.itertuples():
     print(f"- {r.claim} [{r.dataset}, {r.comparison}]: {r.effect:+.4f} (95% CI {r.ci_low:+.4f}..{r.ci_high:+.4f}) "
-          f"-> {r.verdict}" + (f" (borderline: {claims.loc[r.Index, 'verdict (small-sample)']} under the "
+          f"-> {r.verdict}" + (f" (borderline: {claims.loc[r.Index, 'verdict (uncorrected seeds)']} without the "
                                "small-sample correction)" if r.borderline else ""))
 if len(bridge_diffs):
     tally = bridge_diffs.agreement.value_counts()

@@ -124,7 +124,7 @@ def track_section(
     n_border = int(claims.borderline.sum())
     card = card.drop(columns=["track"]).assign(p=[fmt_p(p) for p in card.p])
     columns = ["claim", "dataset", "comparison", "test", "effect", "ci_low", "ci_high", "p_holm", "verdict"]
-    columns += ["verdict (small-sample)", "borderline"]
+    columns += ["verdict (uncorrected seeds)", "borderline"]
     return out + [
         "### Scorecard: the paper's effects beside ours",
         "",
@@ -139,7 +139,7 @@ def track_section(
         + ", ".join(f"{m} {equivalence_margin(m):.4f}" for m in ("mAP", "R@10", "nDCG@10", "R@100"))
         + "; one Holm family for the table. Verdicts: "
         + ", ".join(f"{n} {v}" for v, n in counts.items())
-        + f"; {n_border} borderline (the verdict changes under the seed-level small-sample correction).",
+        + f"; {n_border} borderline (the verdict differs without the seed-level small-sample correction).",
         "",
         readable_p(claims)[columns].round(4).to_markdown(index=False),
         "",

@@ -91,6 +91,13 @@ class Difference:
     draws: np.ndarray
     draws_a: np.ndarray  # the bootstrap distribution of A's macro score itself
     draws_b: np.ndarray
+    draws_plain_a: np.ndarray | None = None  # A's and B's draws from the same resamples, seed level uncorrected
+    draws_plain_b: np.ndarray | None = None
+
+    @property
+    def draws_plain(self) -> np.ndarray:
+        """A − B without the small-sample correction (the corrected draws when none were kept)."""
+        return self.draws if self.draws_plain_a is None else self.draws_plain_a - self.draws_plain_b
 
     def as_dict(self) -> dict:
         return {
@@ -114,15 +121,16 @@ def hierarchical_bootstrap(
     conf: float = 0.95,
     resample_seeds: bool = True,
     resample_clusters: bool = True,
-    small_sample: bool = False,
+    small_sample: bool = True,
 ) -> Difference:
     """Two-level bootstrap of ``macro(A) − macro(B)`` on the queries both strategies have.
 
     Percentile CI; p-values from the bootstrap standard error (:func:`normal_pvalues`). With
-    ``small_sample`` the seed level is corrected: each strategy's resampled seed mean deviates from
+    ``small_sample`` (the default: the study's one interval rule) the seed level is corrected: each strategy's resampled seed mean deviates from
     that draw's mean over all its seeds by √(n / (n − 1)) times as much (n its seeds), which removes
     the (n − 1)/n understatement of the seed variance that resampling n seeds with replacement has
-    (a third at 3 seeds); the question level is left as it is (hundreds of clusters).
+    (a third at 3 seeds); the question level is left as it is (hundreds of clusters). The
+    uncorrected draws of the same resamples are kept as ``draws_plain`` (for a sensitivity check).
     """
     common = np.intersect1d(a.query_ids, b.query_ids)
     if len(common) == 0:
@@ -141,7 +149,8 @@ def hierarchical_bootstrap(
     counts = w @ n  # (B, L)
     counts = np.where(counts > 0, counts, np.nan)
 
-    def macro(s: np.ndarray) -> np.ndarray:
+    def macro(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(corrected, plain) draws of one strategy's macro score."""
         k = s.shape[0]
         picks = rng.integers(k, size=(n_boot, k)) if resample_seeds else np.tile(np.arange(k), (n_boot, 1))
         per_seed = np.einsum("bc,scl->bsl", w, s) / counts[:, None, :]  # (B, S, L)
@@ -149,10 +158,10 @@ def hierarchical_bootstrap(
         resampled = np.take_along_axis(lang_means, picks, axis=1).mean(1)
         if small_sample and resample_seeds and k > 1:
             centre = lang_means.mean(1)
-            return centre + (resampled - centre) * np.sqrt(k / (k - 1))
-        return resampled
+            return centre + (resampled - centre) * np.sqrt(k / (k - 1)), resampled
+        return resampled, resampled
 
-    draws_a, draws_b = macro(sa), macro(sb)
+    (draws_a, plain_a), (draws_b, plain_b) = macro(sa), macro(sb)
     draws = draws_a - draws_b
     est = a.estimate() - b.estimate()
     alpha = 1 - conf
@@ -171,6 +180,8 @@ def hierarchical_bootstrap(
         draws,
         draws_a,
         draws_b,
+        plain_a,
+        plain_b,
     )
 
 

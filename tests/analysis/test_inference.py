@@ -148,13 +148,10 @@ def test_small_sample_correction_brings_seed_level_coverage_near_95(seeds, plain
     plain = corrected = 0
     for k in range(n):
         a, b = _seed_world(rng, seeds)
-        plain += (
-            hierarchical_bootstrap(a, b, n_boot=400, seed=k).low
-            <= 0
-            <= hierarchical_bootstrap(a, b, n_boot=400, seed=k).high
-        )
-        d = hierarchical_bootstrap(a, b, n_boot=400, seed=k, small_sample=True)
+        d = hierarchical_bootstrap(a, b, n_boot=400, seed=k)  # corrected (the default)
         corrected += d.low <= 0 <= d.high
+        lo, hi = np.quantile(d.draws_plain, [0.025, 0.975])  # the same resamples, uncorrected
+        plain += lo <= 0 <= hi
     assert plain_low <= plain / n < 0.93, f"plain coverage {plain}/{n} at {seeds} seeds"
     assert corrected > plain and 0.88 <= corrected / n <= 0.99, f"corrected coverage {corrected}/{n} at {seeds} seeds"
 
@@ -169,3 +166,13 @@ def test_leave_one_seed_out_names_the_run_that_moves_the_estimate():
     assert len(rows) == 6, "each of the six runs left out once"
     top = rows.iloc[(rows.estimate - (a.estimate() - b.estimate())).abs().argmax()]
     assert top["left out"] == "A seed 1", rows
+
+
+def test_corrected_draws_widen_only_the_seed_level_and_keep_the_plain_ones():
+    a, b = _runs(0.01, seeds=3, rng=np.random.default_rng(4))
+    d = hierarchical_bootstrap(a, b, n_boot=500, seed=3)
+    plain = hierarchical_bootstrap(a, b, n_boot=500, seed=3, small_sample=False)
+    np.testing.assert_allclose(d.draws_plain, plain.draws, err_msg="the same resamples, uncorrected")
+    assert d.draws.std() > plain.draws.std(), "the corrected seed level is wider"
+    one = hierarchical_bootstrap(a, b, n_boot=500, seed=3, resample_seeds=False)
+    np.testing.assert_allclose(one.draws, one.draws_plain, err_msg="no seed level resampled: nothing to correct")
