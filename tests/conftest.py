@@ -29,6 +29,23 @@ def _private_cache(tmp_path_factory):
             os.environ[k] = v
 
 
+@pytest.fixture()
+def seen_batches(monkeypatch) -> list:
+    """The (q_lang, p_lang) rows of every batch the trainer's StrategyBatchSampler yields in a test."""
+    from hybridlib.train import samplers
+
+    seen = []
+    original = samplers.StrategyBatchSampler.__iter__
+
+    def spy(self):
+        for batch in original(self):
+            seen.append(self.composer.examples.loc[batch, ["q_lang", "p_lang"]])
+            yield batch
+
+    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", spy)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def tiny_model():
     from hybridlib.models.registry import load_model

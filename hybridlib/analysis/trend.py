@@ -240,8 +240,20 @@ def scaling_trends(
         from hybridlib.analysis.stats import holm
 
         table["p_holm"] = holm(table.p.to_numpy())
-        table["resolved (Holm)"] = (table.verdict != "no resolved change") & (table.p_holm < 0.05)
+        # a size with one seed a strategy gives the bootstrap no seed level: such a slope is descriptive
+        one_seed = table.seeds.str.contains(r"(?:^|[ /])1(?:/|,|$)")
+        table["resolved (Holm)"] = (table.verdict != "no resolved change") & (table.p_holm < 0.05) & ~one_seed
     return table, (pd.concat(effects, ignore_index=True) if effects else pd.DataFrame())
+
+
+def _caveat(row) -> str:
+    """Why a resolved-looking slope is only descriptive, if it is."""
+    if row.get("resolved (Holm)", True):
+        return ""
+    if any(part.strip() in ("1/1",) or part.strip().startswith("1/") or part.strip().endswith("/1")
+           for part in str(row.get("seeds", "")).split(",")):  # fmt: skip
+        return "; descriptive: one seed at some size, so the CI has no seed level"
+    return "; descriptive: not resolved in the Holm family"
 
 
 def trends_answer(trends: pd.DataFrame) -> str:
@@ -256,7 +268,7 @@ def trends_answer(trends: pd.DataFrame) -> str:
         moved = g[g.verdict != "no resolved change"]
         said = [
             f"{r['verdict']} on {r['cell']} ({r['slope/doubling']:+.3f} per doubling "
-            f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]{'' if r.get('resolved (Holm)', True) else ', descriptive: not in the Holm family'})"
+            f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]{_caveat(r)})"
             for _, r in moved.iterrows()
         ]
         flat = (

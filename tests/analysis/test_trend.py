@@ -101,3 +101,15 @@ def test_scaling_trends_reads_stored_runs_by_size_and_holm_adjusts(planted_runs)
     assert by.loc["X-Y − X-X-mono", "slope/doubling"] == pytest.approx(0.0, abs=1e-9)
     assert "p_holm" in table and (table.p_holm >= table.p).all()
     assert set(effects.params) == {2e6, 4e6}
+
+
+def test_one_seed_slopes_are_called_descriptive():
+    import pandas as pd
+
+    from hybridlib.analysis.trend import trends_answer
+
+    row = {"contrast": "Hybrid − X-Y", "cell": "FLORES Cr mAP", "verdict": "falls", "slope/doubling": -0.009,
+           "ci_low": -0.010, "ci_high": -0.008, "min detectable": 0.001, "seeds": "1/1, 1/1, 1/1",
+           "resolved (Holm)": False}  # fmt: skip
+    text = trends_answer(pd.DataFrame([row]))
+    assert "falls on FLORES Cr mAP" in text and "descriptive: one seed" in text, text

@@ -45,20 +45,11 @@ def test_untrained_reference_needs_no_weights(smoke):
     assert rec["weights"]["source"] == "untrained"
 
 
-def test_x_x_mixed_trains_with_mixed_monolingual_batches(smoke, monkeypatch):
+def test_x_x_mixed_trains_with_mixed_monolingual_batches(smoke, seen_batches):
     from hybridlib.runs import grids
     from hybridlib.runs.partial_runs import run_partial
-    from hybridlib.train import samplers
 
-    seen = []
-    original = samplers.StrategyBatchSampler.__iter__
-
-    def spy(self):
-        for batch in original(self):
-            seen.append(self.composer.examples.loc[batch, ["q_lang", "p_lang"]])
-            yield batch
-
-    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", spy)
+    seen = seen_batches
     cfg = grids.mixed_grid(smoke)[0]
     rec = run_partial(cfg, smoke, show_progress=False)
     assert rec["config"]["strategy"] == "x-x-mixed" and grids.label(rec["config"]) == "X-X (mixed)"

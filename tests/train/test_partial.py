@@ -46,22 +46,13 @@ def test_config_validates_its_fields():
         PartialFineTuneConfig(**{**base, "seed": "0"})
 
 
-def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch, tmp_path):
+def test_partial_run_uses_the_trainer_sampler_and_stores(tiny_model, monkeypatch, tmp_path, seen_batches):
     """One smoke run end to end: the batches come from StrategyBatchSampler (the trainer's class),
     every X-Y batch is cross-lingual, and the stored record holds the training log."""
     from hybridlib.presets import get_preset
     from hybridlib.runs.partial_runs import partial_config, run_partial
-    from hybridlib.train import samplers
 
-    seen = []
-    original = samplers.StrategyBatchSampler.__iter__
-
-    def spy(self):
-        for batch in original(self):
-            seen.append(self.composer.examples.loc[batch, ["q_lang", "p_lang"]])
-            yield batch
-
-    monkeypatch.setattr(samplers.StrategyBatchSampler, "__iter__", spy)
+    seen = seen_batches
     monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))  # a fresh store: notebooks may have stored this run
     p = get_preset("smoke")
     cfg = partial_config(p, "mlqa-test", 0.0, 0)
