@@ -47,10 +47,12 @@ def headline(results: dict) -> dict[str, float]:
     return out
 
 
-def bitext_runs(records: list[dict]) -> list[dict]:
+def bitext_runs(records: list[dict], references: bool = False) -> list[dict]:
     """Bitext records (``results/bitext``, config ``{"run": <partial-ft config>, ...}``) as run records
-    of their partial-track run: the same strategy, seed and model, their own FLORES / Tatoeba arrays."""
-    return [{**r, "config": r["config"]["run"]} for r in records]
+    of their partial-track run: the same strategy, seed and model, their own FLORES / Tatoeba arrays.
+    The untrained references (``steps`` 0, configured as Hybrid) are left out unless ``references``:
+    they are no strategy's run."""
+    return [{**r, "config": r["config"]["run"]} for r in records if references or r["config"]["run"]["steps"] > 0]
 
 
 def variant(config: dict, top_k: int) -> str:

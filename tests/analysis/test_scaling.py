@@ -89,3 +89,13 @@ def test_answer_names_the_planted_trade_off_per_size_and_says_it_changes():
     assert "changes with size" in text, text
     assert "same at the smallest and the largest" in answer(diffs[diffs.model == "m:L12"]), "one size cannot change"
     assert answer(diffs.iloc[0:0]).startswith("No size"), "an empty table says so"
+
+
+def test_bitext_runs_are_their_partial_runs_without_the_untrained_references():
+    from hybridlib.analysis.scaling import bitext_runs
+
+    run = {"strategy": "x-y", "alpha": 0.0, "seed": 0, "model": "m:L2", "steps": 300}
+    ref = {**run, "strategy": "hybrid", "alpha": 0.5, "steps": 0}
+    recs = [{"kind": "bitext", "config": {"run": c, "preset": "cpu"}, "results": {}} for c in (run, ref)]
+    assert [r["config"] for r in bitext_runs(recs)] == [run], "an untrained reference is no Hybrid run"
+    assert len(bitext_runs(recs, references=True)) == 2
