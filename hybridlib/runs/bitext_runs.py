@@ -32,7 +32,7 @@ from hybridlib.runs.configs import (
     partial_checkpoint_path,
     partial_data,
 )
-from hybridlib.runs.partial_runs import trained_weights_path
+from hybridlib.runs.partial_runs import load_trained_top, trained_weights_path
 from hybridlib.runs.store import cached_run, load_record
 from hybridlib.train.partial import PartialFineTuneConfig, states_scorer, train_partial
 
@@ -40,15 +40,10 @@ from hybridlib.train.partial import PartialFineTuneConfig, states_scorer, train_
 def _trained_top(run: PartialFineTuneConfig, preset: Preset, model, fp: str, show_progress: bool):
     """The run's trained blocks (cache, else retrained and kept) and what the retraining found."""
     path = trained_weights_path(run, preset)
-    top = top_layers(model, run.top_layers)
     if run.steps == 0:
-        return top, {"source": "untrained"}
+        return top_layers(model, run.top_layers), {"source": "untrained"}
     if path.exists():
-        saved = torch.load(path, weights_only=False)  # our own file, written by run_partial or below
-        if saved["config"] != asdict(run):
-            raise ValueError(f"{path}: weights of another config")
-        top.load_state_dict(saved["top"])
-        return top, {"source": "kept weights"}
+        return load_trained_top(path, run, model), {"source": "kept weights"}
     t0 = time.perf_counter()
     # the run's own evaluation suite: training drops examples that overlap it (as when it was stored)
     checkpoint = partial_checkpoint_path(run, preset)  # an interrupted retraining resumes there

@@ -63,21 +63,35 @@ def trained_scorer_for(cfg: PartialFineTuneConfig, preset: Preset, show_progress
 
     Raises ``FileNotFoundError`` naming the file and the command when the weights were not kept
     (runs stored before weights were kept, or on another machine)."""
-    from hybridlib.models.states import top_layers
-
     path = trained_weights_path(cfg, preset)
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: no kept weights for this run (stored before runs kept them, or on another machine); "
             "rerun it with --force to train and keep them"
         )
-    saved = torch.load(path, weights_only=False)  # our own file, written by run_partial
-    if saved["config"] != asdict(cfg):
-        raise ValueError(f"{path}: weights of another config")
     model = load_model(cfg.model)
-    top = top_layers(model, cfg.top_layers)
-    top.load_state_dict(saved["top"])
+    top = load_trained_top(path, cfg, model)
     return states_scorer(top, model, fingerprint(model), cfg, show_progress)
 
 
-__all__ = ["partial_config", "full_eval_tasks", "run_partial", "trained_weights_path", "trained_scorer_for"]
+def load_trained_top(path: Path, cfg: PartialFineTuneConfig, model):
+    """The top blocks kept at ``path`` (by :func:`run_partial` or the bitext back-fill) for ``cfg``,
+    loaded into a fresh copy of ``model``'s top blocks; weights of another config are an error."""
+    from hybridlib.models.states import top_layers
+
+    saved = torch.load(path, weights_only=False)  # our own file
+    if saved["config"] != asdict(cfg):
+        raise ValueError(f"{path}: weights of another config")
+    top = top_layers(model, cfg.top_layers)
+    top.load_state_dict(saved["top"])
+    return top
+
+
+__all__ = [
+    "partial_config",
+    "full_eval_tasks",
+    "run_partial",
+    "trained_weights_path",
+    "trained_scorer_for",
+    "load_trained_top",
+]
