@@ -113,6 +113,12 @@ class Difference:
         }
 
 
+def widen_seed_level(resampled: np.ndarray, centre: np.ndarray, n_seeds: int) -> np.ndarray:
+    """Resampled seed means moved from ``centre`` (each draw's mean over all seeds) by √(n / (n − 1))
+    times their deviation: resampling n seeds with replacement understates the seed variance by (n − 1) / n."""
+    return centre + (resampled - centre) * np.sqrt(n_seeds / (n_seeds - 1))
+
+
 def hierarchical_bootstrap(
     a: Sample,
     b: Sample,
@@ -157,8 +163,7 @@ def hierarchical_bootstrap(
         lang_means = np.nanmean(per_seed, axis=2)  # (B, S)
         resampled = np.take_along_axis(lang_means, picks, axis=1).mean(1)
         if small_sample and resample_seeds and k > 1:
-            centre = lang_means.mean(1)
-            return centre + (resampled - centre) * np.sqrt(k / (k - 1)), resampled
+            return widen_seed_level(resampled, lang_means.mean(1), k), resampled
         return resampled, resampled
 
     (draws_a, plain_a), (draws_b, plain_b) = macro(sa), macro(sb)

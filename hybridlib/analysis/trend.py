@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from hybridlib.analysis.inference import Sample
+from hybridlib.analysis.inference import Sample, _cluster_sums, _restrict, widen_seed_level
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,12 @@ class Trend:
 
 def _per_seed_macros(sample: Sample, w: np.ndarray, cluster_index: pd.Index, lang_index: pd.Index) -> np.ndarray:
     """``(n_boot, n_seeds)`` macro-over-languages means of each seed under cluster weights ``w``."""
-    c = cluster_index.get_indexer(sample.clusters)
-    if (c < 0).any():
+    if (cluster_index.get_indexer(sample.clusters) < 0).any():
         raise ValueError("a sample has queries outside the shared question clusters")
-    lang = lang_index.get_indexer(sample.langs)
-    n = np.zeros((len(cluster_index), len(lang_index)))
-    np.add.at(n, (c, lang), 1.0)
+    s, n = _cluster_sums(sample, cluster_index, lang_index)
     counts = w @ n
     counts = np.where(counts > 0, counts, np.nan)
-    out = np.empty((len(w), sample.n_seeds))
-    for k in range(sample.n_seeds):
-        s = np.zeros((len(cluster_index), len(lang_index)))
-        np.add.at(s, (c, lang), sample.values[k])
-        out[:, k] = np.nanmean((w @ s) / counts, axis=1)
-    return out
+    return np.nanmean(np.einsum("bc,scl->bsl", w, s) / counts[:, None, :], axis=2)
 
 
 def _seed_level(per_seed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -93,8 +85,7 @@ def _seed_level(per_seed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if n < 2:
         return mean
     picks = rng.integers(n, size=(n_boot, n))
-    resampled = np.take_along_axis(per_seed, picks, axis=1).mean(1)
-    return mean + (resampled - mean) * np.sqrt(n / (n - 1))
+    return widen_seed_level(np.take_along_axis(per_seed, picks, axis=1).mean(1), mean, n)
 
 
 def effect_trend(
@@ -144,11 +135,6 @@ def effect_trend(
     se = float(draws.std(ddof=1))
     mds = float((norm.ppf(1 - (1 - conf) / 2) + norm.ppf(0.8)) * se)
     return Trend(slope, float(lo), float(hi), se, mds, effects, draws)
-
-
-def _restrict(s: Sample, ids: np.ndarray) -> Sample:
-    keep = np.isin(s.query_ids, ids)
-    return Sample(s.values[:, keep], s.langs[keep], s.clusters[keep], s.query_ids[keep])
 
 
 def trend_sentence(metric: str, contrast: str, t: Trend, digits: int = 3) -> str:
@@ -241,17 +227,21 @@ def scaling_trends(
 
         table["p_holm"] = holm(table.p.to_numpy())
         # a size with one seed a strategy gives the bootstrap no seed level: such a slope is descriptive
-        one_seed = table.seeds.str.contains(r"(?:^|[ /])1(?:/|,|$)")
+        one_seed = table.seeds.map(_one_seed)
         table["resolved (Holm)"] = (table.verdict != "no resolved change") & (table.p_holm < 0.05) & ~one_seed
     return table, (pd.concat(effects, ignore_index=True) if effects else pd.DataFrame())
+
+
+def _one_seed(seeds: str) -> bool:
+    """Whether a trend row's seeds (``"3/3, 1/1, ..."``, A/B per size) have one seed somewhere."""
+    return any("1" in part.strip().split("/") for part in str(seeds).split(","))
 
 
 def _caveat(row) -> str:
     """Why a resolved-looking slope is only descriptive, if it is."""
     if row.get("resolved (Holm)", True):
         return ""
-    if any(part.strip() in ("1/1",) or part.strip().startswith("1/") or part.strip().endswith("/1")
-           for part in str(row.get("seeds", "")).split(",")):  # fmt: skip
+    if _one_seed(row.get("seeds", "")):
         return "; descriptive: one seed at some size, so the CI has no seed level"
     return "; descriptive: not resolved in the Holm family"
 
