@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from hybridlib.analysis.inference import Sample, _cluster_sums, _restrict, widen_seed_level
+from hybridlib.analysis.inference import (
+    Sample,
+    _cluster_sums,
+    _cluster_weights,
+    _restrict,
+    weighted_sums,
+    widen_seed_level,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ def _per_seed_macros(sample: Sample, w: np.ndarray, cluster_index: pd.Index, lan
     s, n = _cluster_sums(sample, cluster_index, lang_index)
     counts = w @ n
     counts = np.where(counts > 0, counts, np.nan)
-    return np.nanmean(np.einsum("bc,scl->bsl", w, s) / counts[:, None, :], axis=2)
+    return np.nanmean(weighted_sums(w, s) / counts[:, None, :], axis=2)
 
 
 def _seed_level(per_seed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -105,9 +112,7 @@ def effect_trend(
     restricted = {p: tuple(_restrict(s, common) for s in pairs[p]) for p in sizes}
     first = restricted[sizes[0]][0]
     cluster_index, lang_index = pd.Index(np.unique(first.clusters)), pd.Index(np.unique(first.langs))
-    rng = np.random.default_rng(seed)
-    n_c = len(cluster_index)
-    w = rng.multinomial(n_c, np.full(n_c, 1.0 / n_c), size=n_boot).astype(np.float64)
+    w, rng = _cluster_weights(seed, len(cluster_index), n_boot, True)
     x = np.log(np.asarray(sizes, dtype=float))
     effect_draws, rows = [], []
     for p in sizes:

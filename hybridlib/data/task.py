@@ -89,12 +89,19 @@ class RetrievalTask:
 
     def fingerprint(self) -> str:
         """16 hex digits of the task's content: query ids/languages/texts, candidate ids/languages/
-        texts and judgements, so any change of language subset, cap or data file changes it."""
-        return frame_fingerprint(
-            self.queries[["query_id", "lang", "text"]],
-            self.candidates[["doc_id", "lang", "text"]],
-            self.qrels[["query_id", "doc_id", "relevance"]],
-        )
+        texts and judgements, so any change of language subset, cap or data file changes it.
+
+        Memoised on the task (tasks are read-only; hashing a corpus takes up to a second and a
+        results notebook asks for each task's fingerprint for every run it reads)."""
+        memo = self.__dict__.get("_fingerprint")
+        if memo is None:
+            memo = frame_fingerprint(
+                self.queries[["query_id", "lang", "text"]],
+                self.candidates[["doc_id", "lang", "text"]],
+                self.qrels[["query_id", "doc_id", "relevance"]],
+            )
+            object.__setattr__(self, "_fingerprint", memo)  # frozen dataclass: not a field
+        return memo
 
     @property
     def query_langs(self) -> list[str]:

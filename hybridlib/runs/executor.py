@@ -21,6 +21,9 @@ from hybridlib.runs.grids import has_every_strategy, main_grid, paper_grid, part
 def run_config(cfg, preset: Preset) -> dict:
     """Compute (or read) the stored run of any grid config."""
     kind = run_kind(cfg)  # a TypeError naming the class for anything else
+    stored, _ = split_grid([cfg], preset)
+    if stored:  # reading a stored run needs no runner (whose import pulls in torch: ~15 s)
+        return stored[0]
     if kind == "head":
         from hybridlib.runs.head_runs import run_head
 

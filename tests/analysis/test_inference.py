@@ -32,6 +32,29 @@ def test_macro_mean_weights_languages_equally():
     assert macro_mean(v, np.array(["en", "en", "en", "de"])) == 0.5
 
 
+def test_macro_mean_skips_nan_as_pandas_groupby_does():
+    v = np.array([1.0, np.nan, 0.5, np.nan, 0.0])
+    langs = np.array(["en", "en", "de", "ar", "sw"])
+    expected = pd.DataFrame({"v": v, "l": langs}).groupby("l")["v"].mean().mean()
+    assert macro_mean(v, langs) == pytest.approx(expected), "a NaN value, and a language of NaNs only, are skipped"
+
+
+def test_reused_cluster_weights_give_the_draws_of_a_fresh_generator():
+    from hybridlib.analysis import inference
+
+    a, b = _runs(0.01, n_q=50, seeds=3)
+    inference._cluster_draws.cache_clear()
+    fresh = hierarchical_bootstrap(a, b, n_boot=300, seed=7)
+    hierarchical_bootstrap(b, a, n_boot=300, seed=3)  # another seed in between
+    again = hierarchical_bootstrap(a, b, n_boot=300, seed=7)
+    assert inference._cluster_draws.cache_info().hits >= 1, "the second call reuses the weights"
+    np.testing.assert_array_equal(fresh.draws, again.draws, err_msg="reuse must not change the random stream")
+    w, rng = inference._cluster_weights(7, 50, 300, True)
+    direct = np.random.default_rng(7)
+    np.testing.assert_array_equal(w, direct.multinomial(50, np.full(50, 1 / 50), size=300))
+    assert rng.integers(1 << 30) == direct.integers(1 << 30), "the generator continues where the weights left it"
+
+
 def test_planted_effect_is_found_and_covered():
     a, b = _runs(0.05)
     d = hierarchical_bootstrap(a, b, n_boot=1000)
