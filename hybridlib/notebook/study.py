@@ -9,17 +9,25 @@ the executed notebooks over ``notebooks/*.ipynb``, the committed record readers 
 
 A notebook listed in :data:`VARIANTS` runs once more per extra parameter set (notebook 03 for the
 two cross-dataset protocols); those renders go to ``notebooks/variants/<stem>__<slug>.ipynb``.
+
+A notebook whose inputs are unchanged is not executed again (``--force`` does): its executed copy
+holds, in its metadata, the SHA-256 of everything it reads (its source and parameters, the library,
+``data/``, the results store, the lock file and the ``HYBRIDLIB_*`` environment) and of the figures it
+wrote; when both still match, the copy is kept. A second ``make study`` therefore recomputes nothing,
+and a changed record, data file or line of ``hybridlib/`` reruns every notebook.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import time
 from pathlib import Path
 from unittest import mock
 
-from hybridlib.paths import REPO
+from hybridlib.paths import REPO, data_dir, figures_dir, results_dir
 
 NOTEBOOKS_DIR = REPO / "notebooks"
 OUT_DIR = REPO / "build" / "executed"
@@ -46,6 +54,71 @@ def notebooks(only: list[str] | None = None) -> list[Path]:
                 f"no notebook matches {only}; have {[p.stem for p in sorted(NOTEBOOKS_DIR.glob('[0-9][0-9]_*.py'))]}"
             )
     return found
+
+
+def tree_digest(*roots: Path) -> str:
+    """SHA-256 over the relative paths and bytes of every file under ``roots`` (sorted; hidden and
+    ``__pycache__`` files skipped; a missing root counts as empty)."""
+    h = hashlib.sha256()
+    for root in roots:
+        files = sorted(p for p in Path(root).rglob("*") if p.is_file()) if Path(root).exists() else []
+        for f in files:
+            rel = f.relative_to(root)
+            if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+                continue
+            h.update(f"{root.name}/{rel.as_posix()}\0".encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def study_inputs() -> str:
+    """One digest of what every notebook reads besides its own source: the library, the data, the
+    results store, the pinned environment and the ``HYBRIDLIB_*`` settings."""
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("HYBRIDLIB_")}
+    lock = REPO / "requirements.lock"
+    extra = json.dumps({"env": env, "lock": lock.read_text() if lock.exists() else ""}, sort_keys=True)
+    return hashlib.sha256((tree_digest(REPO / "hybridlib", data_dir(), results_dir()) + extra).encode()).hexdigest()
+
+
+def notebook_key(source: Path, preset: str, parameters: dict | None, inputs: str) -> str:
+    """The inputs digest of one notebook run: its source, preset and parameters, and :func:`study_inputs`."""
+    blob = json.dumps({"source": source.read_text(), "preset": preset, "parameters": parameters or {}}, sort_keys=True)
+    return hashlib.sha256((blob + inputs).encode()).hexdigest()
+
+
+def _file_sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def unchanged(out: Path, key: str) -> bool:
+    """Whether ``out`` (an executed notebook) was run on inputs ``key`` and every figure it wrote
+    is still the file it wrote."""
+    if not out.is_file():
+        return False
+    try:
+        meta = json.loads(out.read_text()).get("metadata", {}).get("hybridlib", {})
+    except json.JSONDecodeError:
+        return False
+    if meta.get("inputs_sha256") != key:
+        return False
+    return all(_file_sha(figures_dir() / name) == sha for name, sha in meta.get("figures", {}).items())
+
+
+def _stamp(out: Path, key: str, figures: dict[str, str]) -> None:
+    """Write the inputs key and the figures written into the executed notebook's metadata."""
+    import nbformat
+
+    from hybridlib.fileio import write_by_name
+
+    nb = nbformat.read(out, as_version=4)
+    nb.metadata["hybridlib"] = {"inputs_sha256": key, "figures": figures}
+    write_by_name(out, lambda tmp: nbformat.write(nb, tmp))
+
+
+def _figure_shas(since: float) -> dict[str, str]:
+    root = figures_dir()
+    found = [p for p in root.rglob("*") if p.is_file() and p.stat().st_mtime >= since] if root.exists() else []
+    return {p.relative_to(root).as_posix(): _file_sha(p) for p in sorted(found)}
 
 
 def execute(
@@ -97,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="skip the per-protocol variants (when only the main protocol's runs changed)",
     )
+    ap.add_argument("--force", action="store_true", help="execute every notebook even when its inputs are unchanged")
     args = ap.parse_args(argv)
     total = time.perf_counter()
     for nb in notebooks(args.only):
@@ -106,8 +180,17 @@ def main(argv: list[str] | None = None) -> None:
         ]
         for name, parameters, rendered in runs:
             t0 = time.perf_counter()
-            print(f"[study] {name} (preset={args.preset}) ...", flush=True)
-            out = execute(nb, args.preset, parameters=parameters, name=name)
+            key = notebook_key(
+                nb, args.preset, parameters, study_inputs()
+            )  # as of now: an earlier notebook may add runs
+            out = OUT_DIR / args.preset / f"{name}.ipynb"
+            if not args.force and unchanged(out, key):
+                print(f"[study] {name}: inputs unchanged, kept {out.relative_to(REPO)}", flush=True)
+            else:
+                print(f"[study] {name} (preset={args.preset}) ...", flush=True)
+                started = time.time() - 1  # file systems with 1 s mtimes
+                out = execute(nb, args.preset, parameters=parameters, name=name)
+                _stamp(out, key, _figure_shas(started))
             if args.render:
                 import shutil
 
