@@ -8,9 +8,18 @@ them as float32. They are rewritten as the smallest unsigned integer type that h
 (:func:`hybridlib.runs.store.whole_rank_distances`), read back as the identical float32 values: ~20%
 fewer bytes for the largest array of a LAReQA record.
 
-``--prune-scaling-heads PRESET`` also drops what no analysis reads: the MLQA-R per-query arrays of the
-head-track depth-scaling grid (notebook 07 reads their summaries only; 3 MB of 90 records). The
-JSON keeps every summary and names what was pruned; reading a pruned array is an error that says so.
+``--prune-unread PRESET`` also drops the per-query arrays no notebook and no report reads (each JSON
+keeps every summary and names what was pruned and why; reading a pruned array is an error that says
+so and how to get it back from git history), in two classes (:data:`UNREAD`):
+
+- the head-track depth-scaling grid (``grids.scaling_grid``): notebook 07 and REPORT read their
+  summaries only (the MLQA-R arrays were dropped first, in an earlier session, as
+  ``--prune-scaling-heads``);
+- the α curve's inner points (α = 0.25, 0.75) on the head and the partial track: notebook 06 draws
+  the curve and its slope from the runs' summaries (t intervals over seeds); no bootstrap reads them.
+
+``--trace FILE`` (the ``HYBRIDLIB_TRACE_READS`` output of a full read-only ``make study`` and ``make
+report``) is the check: a record whose arrays the trace shows read is never pruned.
 
 When every ordered language pair of a LAReQA task holds the same questions (XQuAD-R: every
 question in every language), the tables' Cr, the mean over ordered pairs, equals the macro over
@@ -100,23 +109,70 @@ SCALING_HEADS_WHY = (
     "per-query arrays of the head-track depth-scaling grid (grids.scaling_grid): notebook 07 reads "
     "only their summaries; heads retrain in about a minute, deterministically"
 )
+ALPHA_WHY = (
+    "per-query arrays of an inner point of the alpha curve (alpha 0.25 / 0.75): notebook 06 reads only "
+    "the runs' summaries"
+)
 
 
-def prune_record(js: Path, tasks: list[str], why: str, dry_run: bool = False) -> int:
+def _scaling_heads(preset) -> list:
+    from hybridlib.runs.grids import scaling_grid
+
+    return scaling_grid(preset)
+
+
+def _alpha_inner(preset) -> list:
+    from hybridlib.runs.grids import alpha_grid, partial_grid
+    from hybridlib.train.strategy import MAIN_ALPHAS
+
+    inner = [a for a in preset.alphas if a not in MAIN_ALPHAS.values()]
+    head = [c for c in alpha_grid(preset) if c.alpha in inner]
+    partial = partial_grid(preset, ["mlqa-test"], alphas=inner, seeds=preset.seeds[:3], reference=False)
+    return head + partial
+
+
+UNREAD = {"scaling heads": (_scaling_heads, SCALING_HEADS_WHY), "alpha curve inner points": (_alpha_inner, ALPHA_WHY)}
+
+
+def prune_unread(preset_name: str, trace: Path | None, dry_run: bool = False) -> tuple[int, int]:
+    """Prune every :data:`UNREAD` record of a preset of all its per-query arrays (never one the
+    ``trace`` shows read); returns (records pruned, bytes saved)."""
+    from hybridlib.presets import get_preset
+    from hybridlib.runs.grids import split_grid
+
+    preset = get_preset(preset_name)
+    read = {line.strip() for line in trace.read_text().splitlines()} if trace else set()
+    n, saved = 0, 0
+    for name, (grid, why) in UNREAD.items():
+        configs = grid(preset)
+        records, _ = split_grid(configs, preset)
+        for r in records:
+            js = results_dir() / preset.results_subdir / r["kind"] / f"{r['config_hash']}.json"
+            if str(js.with_suffix(".npz").resolve()) in read:
+                raise SystemExit(f"{js}: the trace shows its arrays read; {name!r} is not unread any more")
+            tasks = sorted({k.split("/", 1)[0] for k in arrays_of(r, preset.results_subdir)})
+            freed = prune_record(js, tasks, why, dry_run, preset.results_subdir)
+            n, saved = n + bool(freed), saved + freed
+        done = "checked (dry run: nothing written)" if dry_run else "pruned of every per-query array"
+        print(f"{name}: {len(records)} stored records {done} ({saved / 1e6:.1f} MB freed so far)")
+    return n, saved
+
+
+def prune_record(js: Path, tasks: list[str], why: str, dry_run: bool = False, subdir: str = "") -> int:
     """Drop a record's per-query arrays of ``tasks`` that no analysis reads; its JSON keeps the
     summaries and says what was pruned and why (``pruned_arrays``), and reading a pruned array is
     an error saying so (:class:`hybridlib.runs.store.PrunedArrays`). Returns the bytes saved."""
     record = read_json(js)
-    arrays = dict(arrays_of(record))
+    arrays = dict(arrays_of(record, subdir))
     kept = {k: v for k, v in arrays.items() if k.split("/", 1)[0] not in tasks}
     if len(kept) == len(arrays) or dry_run:
         return 0
     npz = js.with_suffix(".npz")
     before = npz.stat().st_size
-    write_npz(npz, **_compact(kept))
+    write_npz(npz, **_compact(kept, subdir))
     pruned = sorted(set(record.get("pruned_arrays", {}).get("tasks", [])) | set(tasks))
     write_json(js, {**record, "arrays_sha256": file_sha256(npz), "pruned_arrays": {"tasks": pruned, "why": why}})
-    after = arrays_of(read_json(js))
+    after = arrays_of(read_json(js), subdir)
     for k, v in kept.items():
         assert after[k].dtype == v.dtype and np.array_equal(after[k], v), f"{js}: array {k} changed"
     return before - npz.stat().st_size
@@ -139,23 +195,14 @@ def referenced_ids(root: Path) -> set[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dry-run", action="store_true", help="check and list, change nothing")
-    ap.add_argument(
-        "--prune-scaling-heads", metavar="PRESET", help="also drop the MLQA-R arrays of the head-track scaling grid"
-    )
+    ap.add_argument("--prune-unread", metavar="PRESET", help="also drop the per-query arrays no analysis reads")
+    ap.add_argument("--trace", type=Path, help="HYBRIDLIB_TRACE_READS file: never prune a record it shows read")
     args = ap.parse_args()
     root = results_dir()
     n, saved = 0, 0
-    if args.prune_scaling_heads:
-        from hybridlib.presets import get_preset
-        from hybridlib.runs.grids import scaling_grid, split_grid
-
-        preset = get_preset(args.prune_scaling_heads)
-        records, _ = split_grid(scaling_grid(preset), preset)
-        for r in records:
-            js = root / preset.results_subdir / "head" / f"{r['config_hash']}.json"
-            freed = prune_record(js, ["mlqa-r"], SCALING_HEADS_WHY, args.dry_run)
-            n, saved = n + bool(freed), saved + freed
-        print(f"{n} of {len(records)} scaling-grid head records pruned of their MLQA-R arrays ({saved / 1e6:.1f} MB)")
+    if args.prune_unread:
+        n, saved = prune_unread(args.prune_unread, args.trace, args.dry_run)
+        print(f"{n} records pruned of their unread arrays ({saved / 1e6:.1f} MB)")
         n, saved = 0, 0
     for js in sorted(root.glob("*/*.json")):
         if js.parent.name == "ids":

@@ -58,9 +58,10 @@ def ntrex_fingerprint(max_pairs: int | None = None, root: str | Path | None = No
 
 def ntrex_data(transform: str | None, max_pairs: int | None = None) -> dict[str, str]:
     """What NTREX-128 adds to a run's data fingerprints: ``{"fit": ...}`` when ``transform`` is fitted
-    on it (SHIFT / LIR: the transforms named ``*-ntrex``), else ``{}``. The one place that decides
-    which runs read NTREX, for head, transform and language-preference records alike."""
-    return {"fit": ntrex_fingerprint(max_pairs)} if transform and transform.endswith("-ntrex") else {}
+    on it (SHIFT / LIR: the transforms named ``*-ntrex*``), else ``{}``. The one place that decides
+    which runs read NTREX, for head, transform and language-preference records alike (the published
+    variants, ``*-ntrex-published*``, too)."""
+    return {"fit": ntrex_fingerprint(max_pairs)} if transform and "-ntrex" in transform else {}
 
 
 __all__ = ["CODES", "load_ntrex_pairs", "ntrex_data", "ntrex_fingerprint"]

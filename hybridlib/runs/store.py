@@ -163,7 +163,8 @@ class PrunedArrays(dict):
         if key.split("/", 1)[0] in self.pruned.get("tasks", ()):
             raise KeyError(
                 f"{key}: pruned from {self.where} ({self.pruned.get('why', 'unread')}; the summary is kept); "
-                "rerun the run with force=True to store it again"
+                "rerun the run with force=True to store it again, or restore the file from git history "
+                f"(git log --diff-filter=M -- 'results/*/{self.where}')"
             )
         raise KeyError(key)
 
@@ -171,8 +172,14 @@ class PrunedArrays(dict):
 def arrays_of(record: dict, subdir: str = "") -> dict[str, np.ndarray]:
     """The per-query arrays stored beside a run record (query-id arrays resolved), verified.
 
-    Memoised per process by (file, size, mtime, digest): analyses read the same arrays many times."""
+    Memoised per process by (file, size, mtime, digest): analyses read the same arrays many times.
+    With ``HYBRIDLIB_TRACE_READS=<file>`` each call appends the npz's path to that file: which
+    records' arrays a notebook or report reads (``scripts/compact_store.py --prune-unread``)."""
     npz = kind_dir(record["kind"], subdir) / f"{record['config_hash']}.npz"
+    trace = os.environ.get("HYBRIDLIB_TRACE_READS")
+    if trace:
+        with open(trace, "a") as fh:
+            fh.write(f"{npz.resolve()}\n")
     if npz.exists():
         st = npz.stat()
         key = (str(npz), st.st_size, st.st_mtime_ns, record.get("arrays_sha256"))

@@ -21,6 +21,15 @@
   language-identity subspace; each embedding loses its projection on its own language's subspace,
   then is re-normalised. Fitted on the NTREX-128 sentences of each language (queries encoded as
   queries, passages as passages); languages without sentences are left unchanged.
+- ``shift-ntrex-published``, ``lir-ntrex-published``, ``lir-ntrex-published-r2``: SHIFT and LIR as
+  their papers apply them, beside the study's variants above: the shifted / projected embeddings are
+  *not* re-normalised, so scoring (inner product) is the dot product the published code ranks by
+  (LIR: the authors' ``lir(embed, c, r)`` returns ``embed − (embed c) cᵀ``). Re-normalising changes
+  each candidate's length by a different factor, so it can reorder exactly the cross-language
+  candidates that Mul mAP and LPR measure. ``-r2`` removes two components from queries and one from
+  passages: the study's reading of the "r = 2/1" variant of the authors' notebook (we had no copy
+  of it). What stays the study's: LIR fits on NTREX-128 (≤ 1,997 sentences a language; the paper
+  used 10,000 monolingual sentences a language, which no offline source here has).
 - ``none``: identity.
 
 ``fit_transform`` returns ``pre(x, kind, langs) -> x'`` used before the head and before scoring.
@@ -33,8 +42,23 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-TRANSFORMS = ("none", "center-train", "center-eval", "erase-train", "leace-train", "shift-ntrex", "lir-ntrex")
+PUBLISHED = {  # the published form of SHIFT / LIR -> the study's re-normalised variant it is compared with
+    "shift-ntrex-published": "shift-ntrex",
+    "lir-ntrex-published": "lir-ntrex",
+    "lir-ntrex-published-r2": "lir-ntrex",
+}
+TRANSFORMS = (
+    "none",
+    "center-train",
+    "center-eval",
+    "erase-train",
+    "leace-train",
+    "shift-ntrex",
+    "lir-ntrex",
+    *PUBLISHED,
+)
 LIR_RANK = 1
+LIR_RANKS = {"lir-ntrex-published-r2": {"query": 2, "passage": 1}}  # others: LIR_RANK on both sides
 
 Pre = Callable[[np.ndarray, str, np.ndarray], np.ndarray]
 
@@ -98,8 +122,9 @@ def leace(x: np.ndarray, langs) -> Pre:
     return pre
 
 
-def shift(vectors: dict[str, np.ndarray]) -> Pre:
-    """SHIFT: subtract ``vectors[lang]`` from passage embeddings of that language (queries unchanged)."""
+def shift(vectors: dict[str, np.ndarray], renormalise: bool = True) -> Pre:
+    """SHIFT: subtract ``vectors[lang]`` from passage embeddings of that language (queries unchanged);
+    then re-normalise (the study's variant) or not (as published: dot-product scoring)."""
 
     def pre(x: np.ndarray, kind: str, langs) -> np.ndarray:
         if kind == "query":
@@ -108,13 +133,14 @@ def shift(vectors: dict[str, np.ndarray]) -> Pre:
         out = x.astype(np.float32).copy()
         for lang, v in vectors.items():
             out[langs == lang] -= v
-        return _normalise(out).astype(np.float32)
+        return (_normalise(out) if renormalise else out).astype(np.float32)
 
     return pre
 
 
-def lir(bases: dict[str, dict[str, np.ndarray]]) -> Pre:
-    """LIR: remove each language's identity subspace, ``bases[kind][lang]`` of shape ``(r, d)``."""
+def lir(bases: dict[str, dict[str, np.ndarray]], renormalise: bool = True) -> Pre:
+    """LIR: remove each language's identity subspace, ``bases[kind][lang]`` of shape ``(r, d)``
+    (orthonormal rows); then re-normalise (the study's variant) or not (as published)."""
 
     def pre(x: np.ndarray, kind: str, langs) -> np.ndarray:
         langs = np.asarray(langs)
@@ -122,7 +148,7 @@ def lir(bases: dict[str, dict[str, np.ndarray]]) -> Pre:
         for lang, c in bases[kind].items():
             rows = langs == lang
             out[rows] -= (out[rows] @ c.T) @ c
-        return _normalise(out).astype(np.float32)
+        return (_normalise(out) if renormalise else out).astype(np.float32)
 
     return pre
 
@@ -150,22 +176,28 @@ def fit_ntrex(name: str, encoder, layer: int | None, tasks: dict, max_pairs: int
 
     langs = _ntrex_langs(tasks)
     pairs = load_ntrex_pairs(langs, max_pairs)
-    if name == "shift-ntrex":
+    renormalise = name not in PUBLISHED
+    if name.startswith("shift-ntrex"):
         en = encoder.encode(pairs.en_text.tolist(), "passage", layer)
         tr = encoder.encode(pairs.text.tolist(), "passage", layer)
         d = tr - en
         vectors = {lang: d[(pairs.lang == lang).to_numpy()].mean(0) for lang in langs}
-        pre = shift(vectors)
+        pre = shift(vectors, renormalise)
         pre.info = {"pairs_per_language": pairs.groupby("lang").size().astype(int).to_dict(), "source": "en"}
+        pre.info |= {} if renormalise else {"renormalised": False}
         return pre
     english = pairs.drop_duplicates("line")
     texts = {lang: pairs.text[pairs.lang == lang].tolist() for lang in langs} | {"en": english.en_text.tolist()}
+    ranks = LIR_RANKS.get(name, {"query": LIR_RANK, "passage": LIR_RANK})
     bases = {
-        kind: {lang: identity_subspace(encoder.encode(t, kind, layer), LIR_RANK) for lang, t in texts.items()}
+        kind: {lang: identity_subspace(encoder.encode(t, kind, layer), ranks[kind]) for lang, t in texts.items()}
         for kind in ("query", "passage")
     }
-    pre = lir(bases)
-    pre.info = {"sentences_per_language": {k: len(v) for k, v in texts.items()}, "rank": LIR_RANK}
+    pre = lir(bases, renormalise)
+    pre.info = {
+        "sentences_per_language": {k: len(v) for k, v in texts.items()},
+        "rank": ranks if name in LIR_RANKS else LIR_RANK,
+    } | ({} if renormalise else {"renormalised": False})
     return pre
 
 
@@ -185,7 +217,7 @@ def fit_transform(
         raise ValueError(f"unknown transform {name!r}; known: {TRANSFORMS}")
     if name == "none":
         return lambda x, kind, langs: x
-    if name in ("shift-ntrex", "lir-ntrex"):
+    if "-ntrex" in name:
         return fit_ntrex(name, encoder, layer, tasks, ntrex_max_pairs)
     if name == "center-eval":
         qs, ps, ql, pl = [], [], [], []

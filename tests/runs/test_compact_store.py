@@ -140,3 +140,32 @@ def test_a_pruned_task_keeps_its_summary_and_reading_its_arrays_says_it_was_prun
     with pytest.raises(KeyError, match="^'c/x'$"):
         after["c/x"]  # not pruned, merely absent: the plain KeyError
     assert compact_store.prune_record(js, ["b"], "unread here") == 0, "pruning twice changes nothing"
+
+
+def test_prune_unread_drops_every_array_but_never_one_the_trace_shows_read(tmp_path, monkeypatch):
+    from hybridlib.fileio import read_json
+    from hybridlib.runs import grids
+
+    monkeypatch.setenv("HYBRIDLIB_RESULTS", str(tmp_path))
+    arrays = {"a/multi/mAP": np.linspace(0, 1, 50), "b/multi/mAP": np.linspace(1, 0, 50)}
+    sub = "smoke"  # the smoke preset's results subdir
+    rec = cached_run("head", {"run": "inner α"}, lambda: ({"a": {}, "b": {}}, arrays, {}), {"eval": "x"}, subdir=sub)
+    npz = tmp_path / sub / "head" / f"{rec['config_hash']}.npz"
+    monkeypatch.setattr(compact_store, "UNREAD", {"toy": (lambda preset: ["cfg"], "unread in the toy")})
+    monkeypatch.setattr(grids, "split_grid", lambda configs, preset: ([rec], []))
+
+    trace = tmp_path / "reads.txt"
+    monkeypatch.setenv("HYBRIDLIB_TRACE_READS", str(trace))
+    arrays_of(rec, sub)  # a notebook reads it: the trace names its file
+    monkeypatch.delenv("HYBRIDLIB_TRACE_READS")
+    assert trace.read_text().split() == [str(npz.resolve())], "HYBRIDLIB_TRACE_READS names each npz read"
+    with pytest.raises(SystemExit, match="trace shows its arrays read"):
+        compact_store.prune_unread("smoke", trace)
+    assert read_json(npz.with_suffix(".json")).get("pruned_arrays") is None, "a read record stays whole"
+
+    n, saved = compact_store.prune_unread("smoke", None)
+    assert (n, saved > 0) == (1, True)
+    after = read_json(npz.with_suffix(".json"))
+    assert after["pruned_arrays"] == {"tasks": ["a", "b"], "why": "unread in the toy"}
+    with pytest.raises(KeyError, match="pruned from .*git history"):
+        arrays_of(after, sub)["a/multi/mAP"]
