@@ -63,6 +63,7 @@ from hybridlib.analysis.tables import LAREQA_COLUMNS, lareqa_row, with_ci
 from hybridlib.analysis.preference import has_preference, metric_series, preference_records
 from hybridlib.analysis.inference import hierarchical_bootstrap, sample_from
 from hybridlib.runs.preference_runs import run_language_preference
+from hybridlib.train.neutrality import PUBLISHED
 
 P = get_preset(preset)
 print(f"seeds: {list(seeds or P.ext_seeds)} (SHIFT / LIR + head: {list(seeds or P.ext_seeds[: P.shift_lir_n_seeds])})")
@@ -240,6 +241,44 @@ head_diffs = pd.DataFrame(head_diffs)
 head_diffs.round(4) if len(head_diffs) else print("no transform + head run has the metrics: python scripts/run_experiments.py language-preference")
 
 # %% [markdown]
+# ## SHIFT and LIR as published
+#
+# The study's `shift-ntrex` / `lir-ntrex` re-normalise each embedding after the shift or projection
+# and score by cosine. The papers score the shifted / projected vectors by dot product, without
+# re-normalising (LIR's code: `embed − (embed c) cᵀ`). Below, each published form, computed here,
+# beside its re-normalised variant on XQuAD-R: LIR with r = 1, and with the "r = 2/1" variant, read
+# as two query components and one passage component. What stays the study's reading is listed in
+# `hybridlib.train.neutrality`: NTREX-128 fits, not 10,000 sentences a language. Made by
+# `python scripts/run_experiments.py shift-lir-published` (XQuAD-R and MLQA-R only).
+
+# %%
+from hybridlib.analysis.published import published_sentence, published_vs_study
+from hybridlib.runs.preference_runs import preference_config
+from hybridlib.runs.transform_runs import PUBLISHED_TASKS
+
+if P.notebooks_compute:  # smoke: compute them here (the cpu preset reads the stored runs)
+    for t in grids.SHIFT_LIR_PUBLISHED:
+        run_transform_only(t, P, eval_tasks=PUBLISHED_TASKS)
+        run_language_preference(P, preference_config(P, "transform", transform=t))
+    backfill = preference_records(P.name, P.results_subdir)
+published = {t: stored_transform(t, P, eval_tasks=PUBLISHED_TASKS) for t in grids.SHIFT_LIR_PUBLISHED}
+study_of = {t: PUBLISHED[t] for t, r in published.items() if r is not None and PUBLISHED[t] in alone}
+pairs = {t: (published[t], alone[s]) for t, s in study_of.items()}
+prefs = {t: (backfill[f"{t} (no training)"][0], backfill[f"{s} (no training)"][0]) for t, s in study_of.items()
+         if f"{t} (no training)" in backfill and f"{s} (no training)" in backfill}
+as_published = published_vs_study(pairs, prefs, ds, P.results_subdir)
+as_published.round(4) if len(as_published) else print(published_sentence(as_published))
+
+# %%
+side = {f"{t} (published)": lareqa_row(pub, "mlqa-r") for t, (pub, _) in pairs.items()}
+side |= {f"{s} (re-normalised)": lareqa_row(alone[s], "mlqa-r") for s in dict.fromkeys(study_of.values())}
+print("MLQA-R, the same runs (summaries):")
+pd.DataFrame(side).T[list(LAREQA_COLUMNS)].round(4) if side else print("none stored")
+
+# %%
+print(published_sentence(as_published))
+
+# %% [markdown]
 # ## What the numbers say
 
 # %%
@@ -285,4 +324,5 @@ record("08_neutrality", preset, {"best_free": free.idxmax(), "best_free_mul": fl
                                  "n_free_diffs": len(free_diffs),
                                  "n_composition_on_shift_lir": int(tests.comparison.str.contains(r"^(?:shift|lir)-ntrex \+ Hybrid \(head\) − (?:shift|lir)-ntrex \+").sum()),
                                  "n_pref_rows": len(pref),
+                                 "as_published": as_published.to_dict(orient="records"),
                                  "head_diffs": head_diffs.to_dict(orient="records")})

@@ -111,6 +111,7 @@ def main() -> None:
             *GRID_STAGES,
             "answer-ranks",
             "language-preference",
+            "shift-lir-published",
             "bitext",
             "paper",
         ],
@@ -195,6 +196,13 @@ def main() -> None:
 
             for cfg, head in grids.preference_grid(p):
                 log(run_language_preference(p, cfg, head))
+        elif stage == "shift-lir-published":  # issue 52: SHIFT / LIR as published, and their LPR
+            from hybridlib.runs.preference_runs import preference_config, run_language_preference
+            from hybridlib.runs.transform_runs import PUBLISHED_TASKS
+
+            for t in grids.SHIFT_LIR_PUBLISHED:
+                log(run_transform_only(t, p, eval_tasks=PUBLISHED_TASKS))
+                log(run_language_preference(p, preference_config(p, "transform", transform=t)))
         elif stage == "bitext":  # issue 51: FLORES / Tatoeba for every scaling run (trains what kept no weights)
             executor.run_bitext_grid(grids.bitext_grid(p, args.depths, args.seeds), p, on_done=log)
         elif stage == "paper":  # the paper's recipe: a GPU and a network (use --preset paper)

@@ -164,3 +164,6 @@ def test_08_neutrality(run):
     assert v["n_composition_on_shift_lir"] == 2 * 2, (
         "Hybrid against X-X-mono and X-Y on SHIFT'd and on LIR'd embeddings"
     )
+    published = {(d["published"], d["metric"]) for d in v["as_published"]}
+    assert len(published) == 3 * 6, "SHIFT, LIR r=1, LIR r=2/1 as published x (4 retrieval + 2 preference metrics)"
+    assert all(d["ci_low"] <= d["diff"] <= d["ci_high"] for d in v["as_published"]), "each estimate inside its CI"

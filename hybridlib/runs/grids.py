@@ -25,6 +25,7 @@ from hybridlib.runs.configs import (
     run_kind,
 )
 from hybridlib.runs.store import load_record
+from hybridlib.train.neutrality import PUBLISHED
 from hybridlib.train.protocols import CROSS_DATASET_PROTOCOLS, PROTOCOLS
 from hybridlib.train.strategy import MAIN_ALPHAS, MIXED, label  # label: also re-exported for notebooks
 
@@ -33,6 +34,7 @@ SCALING_TASKS = ("miracl-pooled", "tydi", "afriqa", "afriqa-translated", "mlqa-r
 NEUTRALITY_TRANSFORMS = ("center-train", "center-eval", "erase-train", "leace-train", "shift-ntrex", "lir-ntrex")
 HEAD_TRANSFORMS = ("center-train", "center-eval", "shift-ntrex", "lir-ntrex")  # also combined with each head
 SHIFT_LIR = ("shift-ntrex", "lir-ntrex")  # the published training-free fixes (issue 37)
+SHIFT_LIR_PUBLISHED = tuple(PUBLISHED)  # ... as their papers apply them (issue 52), on XQuAD-R / MLQA-R
 
 
 def alpha_grid(preset: Preset, protocols: Iterable[str] = tuple(PROTOCOLS)) -> list[HeadRunConfig]:

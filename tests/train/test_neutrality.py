@@ -78,7 +78,9 @@ def test_published_shift_and_lir_are_not_renormalised():
     np.testing.assert_allclose(out[3:], x[3:], err_msg="a language without a vector is left exactly as it was")
     c = identity_subspace(x[:3], 1)
     out = lir({"query": {"de": c}, "passage": {"de": c}}, renormalise=False)(x, "passage", langs)
-    np.testing.assert_allclose(out[:3], x[:3] - (x[:3] @ c.T) @ c, atol=1e-6, err_msg="published LIR: embed − (embed c) cᵀ")
+    np.testing.assert_allclose(
+        out[:3], x[:3] - (x[:3] @ c.T) @ c, atol=1e-6, err_msg="published LIR: embed − (embed c) cᵀ"
+    )
 
 
 def test_renormalising_after_shift_can_reorder_cross_language_candidates():
@@ -106,4 +108,6 @@ def test_published_lir_r2_removes_two_query_components_and_one_passage_component
     de = np.array(["de"] * 5)
     moved_q = np.linalg.matrix_rank(x - pre(x, "query", de), tol=1e-4)
     moved_p = np.linalg.matrix_rank(x - pre(x, "passage", de), tol=1e-4)
-    assert (moved_q, moved_p) == (2, 1), f"what LIR removes spans 2 query / 1 passage directions, got {moved_q}/{moved_p}"
+    assert (moved_q, moved_p) == (2, 1), (
+        f"what LIR removes spans 2 query / 1 passage directions, got {moved_q}/{moved_p}"
+    )
