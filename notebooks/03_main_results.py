@@ -46,7 +46,7 @@ n_boot = 2000
 import pandas as pd
 from IPython.display import display
 
-from hybridlib.analysis.bridge import bridge_differences, bridge_table
+from hybridlib.analysis.bridge import bridge_differences, bridge_table, stability_note
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.scorecard import cross_estimand, scorecard, scorecard_summary, summary_line
 from hybridlib.analysis.tables import finetune_table, per_language_vs_paper, table1
@@ -236,12 +236,14 @@ if len(bridge_diffs):
           f"(dataset, metric) cells; of {len(bridge_diffs)} pairwise differences, "
           + ", ".join(f"{n} {a}" for a, n in tally.items())
           + f" (95% CIs; {bridge_diffs.seeds.min()} seed(s) per strategy"
-          + (", so the CIs hold question sampling only, not seed variance)." if bridge_diffs.seeds.min() == 1 else ")."))
+          + (", so the CIs hold question sampling only, not seed variance" if bridge_diffs.seeds.min() == 1 else "")
+          + f"; {stability_note(bridge_diffs)}).")
 if len(regime_diffs):
     tally = regime_diffs.agreement.value_counts()
     claim_tally = regime_agreement.agreement.value_counts()
     print(f"Every block against the top 2 blocks ({len(every)} every-block runs): of {len(regime_diffs)} pairwise "
-          "differences, " + ", ".join(f"{n} {a}" for a, n in tally.items()) + f"; of {len(regime_agreement)} claim "
+          "differences, " + ", ".join(f"{n} {a}" for a, n in tally.items()) + f" ({stability_note(regime_diffs)})"
+          + f"; of {len(regime_agreement)} claim "
           "tests, " + ", ".join(f"{n} {a}" for a, n in claim_tally.items())
           + f" (95% CIs; {regime_diffs.seeds.min()} seed(s) per strategy"
           + (", so the CIs hold question sampling only, not seed variance: descriptive until a second seed is in)."

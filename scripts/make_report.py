@@ -14,7 +14,7 @@ import time
 import pandas as pd
 
 from hybridlib.analysis.aggregate import group_by_strategy
-from hybridlib.analysis.bridge import bridge_differences, bridge_table
+from hybridlib.analysis.bridge import bridge_differences, bridge_table, stability_note
 from hybridlib.analysis.claims import claims_table, equivalence_margin
 from hybridlib.analysis.effects import display_scale, effect_table, resolved
 from hybridlib.analysis.paper import STRATEGIES
@@ -261,7 +261,8 @@ def every_block_section(P, n_boot: int) -> tuple[list[str], str]:
         sentences.append(
             f"{protocol} (every block: {', '.join(f'{s} {n}' for s, n in seeds.items())} seeds): of the "
             f"{len(diffs)} pairwise differences (Mo / Cr / Mul mAP), {len(both)} resolved under both regimes, "
-            f"{n_same} of them with the same sign, and {every_only} resolved under every block only; of the "
+            f"{n_same} of them with the same sign, and {every_only} resolved under every block only "
+            f"({stability_note(diffs)}); of the "
             f"{len(agree)} claim tests, {len(claims_both)} resolved under both, "
             f"{int((claims_both.agreement == 'agree').sum())} of them with the same verdict, and "
             f"{claims_every_only} resolved under every block only"

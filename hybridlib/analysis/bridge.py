@@ -101,8 +101,21 @@ def _sensitivity(names: tuple[str, str], a_runs, b_runs, sa, sb, d, n_boot: int,
     }
 
 
+BOOTSTRAP_SEED = 0  # the seed of every interval the tables print
+RESEEDS = 8  # further bootstrap seeds an agreement verdict is recomputed with (its stability)
+
+
+def _sign(d) -> int:
+    return 1 if d.low > 0 else -1 if d.high < 0 else 0
+
+
 def bridge_differences(
-    records: list[dict], subdir: str = "", n_boot: int = 2000, small_sample: bool = True, sensitivity: bool = True
+    records: list[dict],
+    subdir: str = "",
+    n_boot: int = 2000,
+    small_sample: bool = True,
+    sensitivity: bool = True,
+    reseeds: int = RESEEDS,
 ) -> pd.DataFrame:
     """Per (dataset, metric, pair of strategies): A − B within each way of training (column
     :func:`blocks`, with ``<blocks> CI`` the 95% two-level bootstrap interval of the tables' macro mAP,
@@ -113,7 +126,11 @@ def bridge_differences(
     range, the run that moves the difference most, in how many of the leave-one-out fits a resolved
     difference stays resolved, and the early-stopped runs behind it (:func:`early_stopped`). Only ways
     of training with runs of all three strategies count; empty unless two of them do (a half-run
-    bridge has nothing to compare)."""
+    bridge has nothing to compare).
+
+    Every interval uses bootstrap seed :data:`BOOTSTRAP_SEED`. A CI end near 0 can resolve under one
+    bootstrap seed and not under another, so ``agreement stable`` says under how many of ``reseeds``
+    further seeds (1, 2, ...) the agreement verdict comes out the same (0: not checked)."""
     by_blocks: dict[int, list[dict]] = {}
     for r in records:
         by_blocks.setdefault(r["config"]["top_layers"], []).append(r)
@@ -128,22 +145,62 @@ def bridge_differences(
         for metric, setting in SETTINGS.items():
             for a, b in PAIRS:
                 row: dict = {"dataset": ds, "metric": metric, "comparison": f"{a} − {b}"}
-                signs, most = {}, max(complete)
+                signs, samples, most = {}, {}, max(complete)
                 for k, g in complete.items():
-                    sa, sb = (strategy_sample(g[s], ds, setting, "mAP", subdir) for s in (a, b))
-                    d = hierarchical_bootstrap(sa, sb, n_boot=n_boot, small_sample=small_sample)
+                    sa, sb = samples[k] = tuple(strategy_sample(g[s], ds, setting, "mAP", subdir) for s in (a, b))
+                    d = hierarchical_bootstrap(sa, sb, n_boot=n_boot, seed=BOOTSTRAP_SEED, small_sample=small_sample)
                     row[blocks(k)] = d.estimate
                     row[f"{blocks(k)} CI"] = f"[{d.low:+.4f}, {d.high:+.4f}]"
-                    signs[k] = 1 if d.low > 0 else -1 if d.high < 0 else 0
+                    signs[k] = _sign(d)
                     if sensitivity and k == most:
                         extra = _sensitivity((a, b), g[a], g[b], sa, sb, d, n_boot, small_sample)
                         extra["early-stopped runs"] = ", ".join(early_stopped(g[a] + g[b]))
                 row["seeds"] = min(len(g[s]) for g in complete.values() for s in (a, b))
                 row["agreement"] = agreement(signs)
+                if reseeds:
+                    again = [
+                        agreement(
+                            {
+                                k: _sign(
+                                    hierarchical_bootstrap(*ab, n_boot=n_boot, seed=seed, small_sample=small_sample)
+                                )
+                                for k, ab in samples.items()
+                            }
+                        )
+                        for seed in range(BOOTSTRAP_SEED + 1, BOOTSTRAP_SEED + 1 + reseeds)
+                    ]
+                    row["agreement stable"] = f"{sum(v == row['agreement'] for v in again)} of {reseeds}"
                 if sensitivity:
                     row |= {f"{blocks(most)} {k}": v for k, v in extra.items()}
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-__all__ = ["bridge_table", "bridge_differences", "agreement", "blocks", "early_stopped", "EARLY_FRACTION"]
+def stability_note(diffs: pd.DataFrame) -> str:
+    """How far the agreement tally of :func:`bridge_differences` rests on the bootstrap's seed:
+    "bootstrap seed 0; every verdict the same under all 8 further seeds", or which cells change."""
+    if diffs.empty or "agreement stable" not in diffs:
+        return f"bootstrap seed {BOOTSTRAP_SEED}; stability not checked"
+    counts = diffs["agreement stable"].str.split(" of ", expand=True).astype(int)
+    n = int(counts[1].max())
+    shaky = diffs[counts[0] < counts[1]]
+    if shaky.empty:
+        return f"bootstrap seed {BOOTSTRAP_SEED}; every verdict the same under all {n} further seeds"
+    cells = "; ".join(
+        f"{r.dataset} {r.metric} {r.comparison}: {r.agreement}, {diffs.loc[r.Index, 'agreement stable']}"
+        for r in shaky.itertuples()
+    )
+    return f"bootstrap seed {BOOTSTRAP_SEED}; {len(shaky)} verdict(s) change under some of {n} further seeds ({cells})"
+
+
+__all__ = [
+    "BOOTSTRAP_SEED",
+    "EARLY_FRACTION",
+    "RESEEDS",
+    "agreement",
+    "blocks",
+    "bridge_differences",
+    "bridge_table",
+    "early_stopped",
+    "stability_note",
+]

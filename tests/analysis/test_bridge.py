@@ -112,3 +112,26 @@ def test_differences_carry_leave_one_seed_out_sensitivity(bridge_runs):
     col = f"{most} blocks moved most by"
     assert col in diffs and diffs[col].str.match(r"^(Hybrid|X-X-mono|X-Y) s\d+ \(without it [+-]").all(), diffs[col]
     assert diffs[f"{most} blocks LOSO range"].str.startswith("[").all()
+
+
+def test_agreement_verdicts_carry_their_stability_under_other_bootstrap_seeds(bridge_runs):
+    import pandas as pd
+
+    from hybridlib.analysis.bridge import stability_note
+
+    diffs = bridge_differences(bridge_runs, n_boot=300, sensitivity=False, reseeds=3)
+    far = diffs[diffs.comparison.isin(["Hybrid − X-X-mono"]) & diffs.metric.isin(["Mo_mAP", "Mul_mAP"])]
+    assert (far["agreement stable"] == "3 of 3").all(), "effects of ±0.1 resolve under every bootstrap seed"
+    assert "agreement stable" not in bridge_differences(bridge_runs, n_boot=50, sensitivity=False, reseeds=0)
+    shaky = pd.DataFrame(
+        {
+            "dataset": ["xquad-r", "xquad-r"],
+            "metric": ["Mo_mAP", "Cr_mAP"],
+            "comparison": ["Hybrid − X-Y", "Hybrid − X-Y"],
+            "agreement": ["agree", "neither resolved"],
+            "agreement stable": ["5 of 8", "8 of 8"],
+        }
+    )
+    note = stability_note(shaky)
+    assert note.startswith("bootstrap seed 0; 1 verdict(s) change") and "Mo_mAP Hybrid − X-Y: agree, 5 of 8" in note
+    assert stability_note(shaky.iloc[1:]) == "bootstrap seed 0; every verdict the same under all 8 further seeds"
