@@ -103,7 +103,7 @@ describe_trend(trend, "head track")
 # ## The α curve on the partial fine-tuning track
 
 # %%
-partial_configs = grids.partial_grid(P, ["mlqa-test"], alphas=P.alphas, seeds=P.seeds[:3], reference=False)
+partial_configs = grids.partial_alpha_grid(P)
 if P.notebooks_compute:  # smoke trains its tiny grid (notebook 03 made most of it)
     executor.run_grid(partial_configs, P, "partial α grid")
 partial, partial_missing = grids.stored_grid(partial_configs, P)

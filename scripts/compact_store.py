@@ -44,7 +44,9 @@ from hybridlib.analysis.inference import macro_mean
 from hybridlib.evaluation.scoring import pairs_balanced
 from hybridlib.fileio import read_json, write_json, write_npz
 from hybridlib.paths import results_dir
+from hybridlib.runs import grids
 from hybridlib.runs.store import IDS_REF, _compact, arrays_of, file_sha256, whole_rank_distances
+from hybridlib.train.strategy import MAIN_ALPHAS
 
 TOLERANCE = 2e-4  # float16 rounding of per-query means vs of per-pair values
 
@@ -115,37 +117,29 @@ ALPHA_WHY = (
 )
 
 
-def _scaling_heads(preset) -> list:
-    from hybridlib.runs.grids import scaling_grid
-
-    return scaling_grid(preset)
-
-
 def _alpha_inner(preset) -> list:
-    from hybridlib.runs.grids import alpha_grid, partial_grid
-    from hybridlib.train.strategy import MAIN_ALPHAS
-
+    """The α curve's runs at α other than the main strategies', on the head and the partial track."""
     inner = [a for a in preset.alphas if a not in MAIN_ALPHAS.values()]
-    head = [c for c in alpha_grid(preset) if c.alpha in inner]
-    partial = partial_grid(preset, ["mlqa-test"], alphas=inner, seeds=preset.seeds[:3], reference=False)
-    return head + partial
+    return [c for c in grids.alpha_grid(preset) if c.alpha in inner] + grids.partial_alpha_grid(preset, inner)
 
 
-UNREAD = {"scaling heads": (_scaling_heads, SCALING_HEADS_WHY), "alpha curve inner points": (_alpha_inner, ALPHA_WHY)}
+UNREAD = {
+    "scaling heads": (grids.scaling_grid, SCALING_HEADS_WHY),
+    "alpha curve inner points": (_alpha_inner, ALPHA_WHY),
+}
 
 
 def prune_unread(preset_name: str, trace: Path | None, dry_run: bool = False) -> tuple[int, int]:
     """Prune every :data:`UNREAD` record of a preset of all its per-query arrays (never one the
     ``trace`` shows read); returns (records pruned, bytes saved)."""
     from hybridlib.presets import get_preset
-    from hybridlib.runs.grids import split_grid
 
     preset = get_preset(preset_name)
     read = {line.strip() for line in trace.read_text().splitlines()} if trace else set()
     n, saved = 0, 0
     for name, (grid, why) in UNREAD.items():
         configs = grid(preset)
-        records, _ = split_grid(configs, preset)
+        records, _ = grids.split_grid(configs, preset)
         for r in records:
             js = results_dir() / preset.results_subdir / r["kind"] / f"{r['config_hash']}.json"
             if str(js.with_suffix(".npz").resolve()) in read:

@@ -82,6 +82,15 @@ def early_stopped(records: list[dict], fraction: float = EARLY_FRACTION) -> list
     return out
 
 
+BOOTSTRAP_SEED = 0  # the seed of every interval the tables print
+RESEEDS = 8  # further bootstrap seeds an agreement verdict is recomputed with (its stability)
+
+
+def _sign(d) -> int:
+    """+1 when a difference's CI lies above 0, −1 below, 0 when it holds 0."""
+    return 1 if d.low > 0 else -1 if d.high < 0 else 0
+
+
 def _sensitivity(names: tuple[str, str], a_runs, b_runs, sa, sb, d, n_boot: int, small_sample: bool) -> dict:
     """Leave-one-seed-out: the range of A − B, the run whose removal moves it most, and whether the
     difference stays resolved (same sign, CI excluding 0) without each run."""
@@ -91,7 +100,7 @@ def _sensitivity(names: tuple[str, str], a_runs, b_runs, sa, sb, d, n_boot: int,
         return {"LOSO range": "", "moved most by": "", "resolved without each run": ""}
     est = [r["estimate"] for r in rows]
     worst = max(rows, key=lambda r: abs(r["estimate"] - d.estimate))
-    sign = 1 if d.low > 0 else -1 if d.high < 0 else 0
+    sign = _sign(d)
     kept = sum((r["low"] > 0) if sign > 0 else (r["high"] < 0) for r in rows) if sign else None
     return {
         "LOSO range": f"[{min(est):+.4f}, {max(est):+.4f}]",
@@ -99,14 +108,6 @@ def _sensitivity(names: tuple[str, str], a_runs, b_runs, sa, sb, d, n_boot: int,
         f"(without it {worst['estimate']:+.4f})",
         "resolved without each run": "" if kept is None else f"{kept} of {len(rows)}",
     }
-
-
-BOOTSTRAP_SEED = 0  # the seed of every interval the tables print
-RESEEDS = 8  # further bootstrap seeds an agreement verdict is recomputed with (its stability)
-
-
-def _sign(d) -> int:
-    return 1 if d.low > 0 else -1 if d.high < 0 else 0
 
 
 def bridge_differences(

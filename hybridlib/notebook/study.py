@@ -180,9 +180,8 @@ def main(argv: list[str] | None = None) -> None:
         ]
         for name, parameters, rendered in runs:
             t0 = time.perf_counter()
-            key = notebook_key(
-                nb, args.preset, parameters, study_inputs()
-            )  # as of now: an earlier notebook may add runs
+            # the inputs as of now (not of the study's start): an earlier notebook may have added runs
+            key = notebook_key(nb, args.preset, parameters, study_inputs())
             out = OUT_DIR / args.preset / f"{name}.ipynb"
             if not args.force and unchanged(out, key):
                 print(f"[study] {name}: inputs unchanged, kept {out.relative_to(REPO)}", flush=True)

@@ -138,6 +138,14 @@ def partial_grid(
     ]
 
 
+def partial_alpha_grid(preset: Preset, alphas: Iterable[float] | None = None) -> list:
+    """The α curve on the partial track (notebook 06): the main protocol, ``alphas`` (default: the
+    preset's, the main strategies' α among them), the first 3 seeds, no untrained reference."""
+    return partial_grid(
+        preset, ["mlqa-test"], alphas=tuple(alphas or preset.alphas), seeds=preset.seeds[:3], reference=False
+    )
+
+
 def every_block_grid(preset: Preset, protocols: Iterable[str] | None = None, seeds: Iterable[int] | None = None):
     """The paper's regime at the partial track's length: every block trained (``top_layers`` = the
     backbone's depth, embeddings frozen), 300 steps, batch 32, the partial track's validation, early
